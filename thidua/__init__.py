@@ -1,0 +1,82 @@
+"""thidua: emulation and commendation (thi đua, khen thưởng) work for Vietnamese government bodies."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from .config import Config, resolve_secret_key
+
+
+def create_app(config: type | dict | None = None) -> Flask:
+    """Build the application: config → extensions → blueprints → errors → cli → jinja."""
+    app = Flask(__name__, template_folder="../templates", static_folder="../static", instance_relative_config=False)
+    app.config.from_object(Config)
+    if isinstance(config, dict):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+    app.config["SECRET_KEY"] = resolve_secret_key(app.config)
+    Path(app.config["UPLOAD_FOLDER"]).mkdir(parents=True, exist_ok=True)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from .errors import register_error_handlers
+
+    register_error_handlers(app)
+
+    from .cli import register_cli
+
+    register_cli(app)
+
+    from .filters import register_jinja
+
+    register_jinja(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from . import models  # noqa: F401  (every model registered before the mappers configure)
+    from .audit.services import install as install_audit
+    from .extensions import bootstrap, csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+    csrf.init_app(app)
+    bootstrap.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
+    login_manager.login_message_category = "warning"
+    login_manager.session_protection = "strong"
+    install_audit(db.session)
+
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        import sqlalchemy as sa
+
+        with app.app_context():
+            engine = db.engine
+
+            @sa.event.listens_for(engine, "connect")
+            def _sqlite_pragmas(dbapi_connection, _record):  # foreign keys are off by default in SQLite
+                cursor = dbapi_connection.cursor()
+                cursor.execute("PRAGMA foreign_keys=ON")
+                cursor.close()
+
+
+def _register_blueprints(app: Flask) -> None:
+    # Blueprints are imported from each domain's views module (not its __init__), so importing a
+    # domain's models never drags in views and the permission policy.
+    from .audit.views import bp as audit_bp
+    from .auth.views import bp as auth_bp
+    from .campaigns.views import bp as campaigns_bp
+    from .clusters.views import bp as clusters_bp
+    from .home.views import bp as home_bp
+    from .org.views import bp as org_bp
+
+    for bp in (home_bp, auth_bp, org_bp, clusters_bp, campaigns_bp, audit_bp):
+        app.register_blueprint(bp)

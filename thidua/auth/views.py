@@ -1,0 +1,149 @@
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+
+from thidua.extensions import db, login_manager
+from thidua.org.queries import unit_choices
+from thidua.permissions import authorize, requires
+
+from . import services
+from .forms import ChangePasswordForm, LoginForm, UserForm
+from .models import Role, RoleAssignment, User
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    return db.session.get(User, int(user_id))
+
+
+def _safe_next(target: str | None) -> str:
+    if target and not urlsplit(target).netloc and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("home.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        result = services.authenticate(form.username.data, form.password.data)
+        db.session.commit()  # failure counters and lockouts are kept even when the login fails
+        if result.user is None:
+            form.password.errors.append(result.error)
+        else:
+            session.clear()
+            login_user(result.user, remember=form.remember.data)
+            session.permanent = True
+            flash(f"Xin chào, {result.user.full_name}.", "success")
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    session.clear()
+    flash("Bạn đã đăng xuất.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@requires("account.password")
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, current=form.current.data, new=form.new.data)
+        except services.AccountError as exc:
+            db.session.rollback()
+            form[exc.field].errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash("Đã đổi mật khẩu.", "success")
+            return redirect(url_for("home.index"))
+    return render_template("auth/change_password.html", form=form)
+
+
+@bp.get("/users")
+@requires("user.manage")
+def users():
+    q = (request.args.get("q") or "").strip()
+    role = request.args.get("role") or ""
+    stmt = sa.select(User).order_by(User.username)
+    if q:
+        like = f"%{q.lower()}%"
+        stmt = stmt.where(sa.or_(sa.func.lower(User.username).like(like), sa.func.lower(User.full_name).like(like)))
+    if role in {r.value for r in Role}:
+        stmt = stmt.where(User.role_assignments.any(RoleAssignment.role == Role(role)))
+    page = db.paginate(stmt.options(sa.orm.selectinload(User.role_assignments).joinedload(RoleAssignment.unit)),
+                       per_page=50, error_out=False)
+    return render_template("auth/users.html", page=page, q=q, role=role, roles=list(Role))
+
+
+def _user_form(user: User | None) -> UserForm:
+    form = UserForm(obj=user, unit_choices=unit_choices(), creating=user is None)
+    if user is not None and request.method == "GET":
+        form.roles.data = [a.role.value for a in user.role_assignments if a.role != Role.UNIT_OFFICER]
+        officer = next((a.unit_id for a in user.role_assignments if a.role == Role.UNIT_OFFICER), 0)
+        form.officer_unit_id.data = officer
+    return form
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@requires("user.manage")
+def create_user():
+    form = _user_form(None)
+    if form.validate_on_submit():
+        try:
+            user = services.create_user(username=form.username.data, full_name=form.full_name.data,
+                                        email=form.email.data, password=form.password.data, roles=form.role_pairs())
+        except services.AccountError as exc:
+            db.session.rollback()
+            form[exc.field].errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(f"Đã tạo tài khoản {user.username}.", "success")
+            return redirect(url_for("auth.users"))
+    return render_template("auth/user_form.html", form=form, user=None)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@requires("user.manage")
+def edit_user(user_id: int):
+    user = db.get_or_404(User, user_id)
+    authorize("user.manage", user)
+    form = _user_form(user)
+    if form.validate_on_submit():
+        if user.id == current_user.id and Role.ADMIN.value not in (form.roles.data or []):
+            form.roles.errors.append("Không thể tự bỏ vai trò quản trị của chính mình.")
+        else:
+            try:
+                services.update_user(user, full_name=form.full_name.data, email=form.email.data,
+                                     active=form.active.data, roles=form.role_pairs(),
+                                     new_password=form.password.data or None)
+            except services.AccountError as exc:
+                db.session.rollback()
+                form[exc.field].errors.append(str(exc))
+            else:
+                db.session.commit()
+                flash(f"Đã cập nhật tài khoản {user.username}.", "success")
+                return redirect(url_for("auth.users"))
+    return render_template("auth/user_form.html", form=form, user=user)
+
+
+@bp.post("/users/<int:user_id>/unlock")
+@requires("user.manage")
+def unlock_user(user_id: int):
+    user = db.get_or_404(User, user_id)
+    services.unlock(user)
+    db.session.commit()
+    flash(f"Đã mở khóa tài khoản {user.username}.", "success")
+    return redirect(url_for("auth.users"))

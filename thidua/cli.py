@@ -1,0 +1,52 @@
+"""Command line: `flask thidua create-admin`, `flask thidua seed-demo`."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from .extensions import db
+
+thidua_cli = AppGroup("thidua", help="Quản trị hệ thống thidua.")
+
+
+@thidua_cli.command("create-admin")
+@click.option("--username", prompt="Tên đăng nhập")
+@click.option("--full-name", prompt="Họ và tên")
+@click.option("--email", default="", help="Thư điện tử (không bắt buộc).")
+@click.password_option("--password", prompt="Mật khẩu", confirmation_prompt="Nhập lại mật khẩu")
+def create_admin(username: str, full_name: str, email: str, password: str) -> None:
+    """Create an administrator account."""
+    from .audit.services import acting_as
+    from .auth.models import Role
+    from .auth.services import AccountError, create_user
+
+    with acting_as(None):
+        try:
+            user = create_user(username=username, full_name=full_name, email=email or None, password=password,
+                               roles=[(Role.ADMIN, None)])
+        except AccountError as exc:
+            db.session.rollback()
+            raise click.ClickException(str(exc)) from None
+        db.session.commit()
+    click.echo(f"Đã tạo quản trị viên {user.username}.")
+
+
+@thidua_cli.command("seed-demo")
+def seed_demo_command() -> None:
+    """Load demo data (Thanh Hóa units, one user per role, an open campaign). Safe to re-run."""
+    from .demo import DEMO_PASSWORD, seed_demo
+
+    if current_app.config.get("ENV_NAME") == "production":
+        raise click.ClickException("Không nạp dữ liệu mẫu khi THIDUA_ENV=production.")
+    created, users = seed_demo()
+    db.session.commit()
+    click.echo("Đã nạp dữ liệu mẫu." if created else "Dữ liệu mẫu đã có sẵn; không nạp lại.")
+    click.echo(f"Tài khoản thử (mật khẩu chung: {DEMO_PASSWORD}):")
+    for username, description in users:
+        click.echo(f"  {username:<12} {description}")
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(thidua_cli)

@@ -1,0 +1,103 @@
+"""Configuration read from the environment.
+
+`Config` is what `create_app()` uses; `TestConfig` is what the test suite uses. Every setting
+that differs between machines comes from an environment variable documented in the README.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def normalize_database_url(url: str) -> str:
+    """Accept the common `postgres://` and `postgresql://` forms and use the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+class Config:
+    ENV_NAME = os.environ.get("THIDUA_ENV", "development")  # development | production
+    INSTANCE_PATH = Path(os.environ.get("THIDUA_INSTANCE_PATH", DEFAULT_INSTANCE))
+
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = normalize_database_url(
+        os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_PATH / 'thidua.sqlite3'}")
+    )
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+    UPLOAD_FOLDER = Path(os.environ.get("UPLOAD_FOLDER", INSTANCE_PATH / "uploads"))
+    # Flask rejects any request body larger than this with 413 before a view runs.
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", "20")) * 1024 * 1024
+    MAX_UPLOAD_BYTES = MAX_CONTENT_LENGTH
+
+    # Login throttling: after LOGIN_MAX_FAILURES wrong passwords the account is locked for
+    # LOGIN_LOCKOUT_MINUTES; the counter resets on success.
+    LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
+    LOGIN_LOCKOUT_MINUTES = int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15"))
+
+    SESSION_COOKIE_NAME = "thidua_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", ENV_NAME == "production")
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=int(os.environ.get("SESSION_HOURS", "8")))
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    REMEMBER_COOKIE_DURATION = timedelta(days=7)
+
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+    BOOTSTRAP_SERVE_LOCAL = True  # never a CDN: the app runs on offline government LANs
+    BOOTSTRAP_BTN_STYLE = "primary"
+
+    TIMEZONE = os.environ.get("THIDUA_TIMEZONE", "Asia/Ho_Chi_Minh")
+    TESTING = False
+
+
+class TestConfig(Config):
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "test-secret-key-not-for-production"
+    SQLALCHEMY_DATABASE_URI = normalize_database_url(
+        os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    )
+    WTF_CSRF_ENABLED = False
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
+    LOGIN_MAX_FAILURES = 3
+    LOGIN_LOCKOUT_MINUTES = 15
+
+
+def resolve_secret_key(config) -> str:
+    """Return the configured secret key, or in development create one kept under instance/.
+
+    Production refuses to start without SECRET_KEY: a generated key would differ between
+    workers and log every user out on restart.
+    """
+    key = config.get("SECRET_KEY")
+    if key:
+        return key
+    if config.get("ENV_NAME") == "production":
+        raise RuntimeError("SECRET_KEY must be set in production (THIDUA_ENV=production).")
+    path = Path(config["INSTANCE_PATH"]) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
