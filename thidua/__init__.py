@@ -52,7 +52,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
     login_manager.login_message_category = "warning"
-    login_manager.session_protection = "strong"
+    login_manager.session_protection = "basic"
     install_audit(db.session)
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
