@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from flask_wtf import FlaskForm
 from wtforms import Field, StringField, TextAreaField, validators
+from wtforms.fields.choices import SelectChoice
 from wtforms.fields import DateField
 from wtforms.widgets import TextInput
 
@@ -68,8 +69,30 @@ class Form(FlaskForm):
         return None
 
 
-def required(message: str = "Vui lòng nhập thông tin này.") -> validators.InputRequired:
-    return validators.InputRequired(message=message)
+def options(pairs) -> list[SelectChoice]:
+    """Choices for a SelectField from (value, label) pairs or a LabeledEnum class."""
+    if isinstance(pairs, type):
+        pairs = pairs.choices()
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+class Required:
+    """The field was filled in: not missing, and not only white space (which InputRequired accepts)."""
+
+    field_flags = {"required": True}
+
+    def __init__(self, message: str):
+        self.message = message
+
+    def __call__(self, form, field):
+        raw = field.raw_data
+        if not raw or (isinstance(raw[0], str) and not raw[0].strip()):
+            field.errors[:] = []
+            raise validators.StopValidation(self.message)
+
+
+def required(message: str = "Vui lòng nhập thông tin này.") -> Required:
+    return Required(message)
 
 
 def optional() -> validators.Optional:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField, widgets
 from wtforms.validators import EqualTo, ValidationError
 
-from thidua.fields import Form, email, length, max_length, optional, required
+from thidua.fields import Form, email, length, max_length, optional, options, required
 
 from .models import Role
 
@@ -38,7 +38,7 @@ class UserForm(Form):
     username = StringField("Tên đăng nhập", validators=[required(), length(3, 64)])
     full_name = StringField("Họ và tên", validators=[required(), max_length(200)])
     email = StringField("Thư điện tử", validators=[optional(), email(), max_length(254)])
-    roles = MultiCheckboxField("Vai trò", choices=STAFF_ROLES)
+    roles = MultiCheckboxField("Vai trò", choices=options(STAFF_ROLES))
     officer_unit_id = SelectField("Cán bộ của đơn vị", coerce=int,
                                   description="Chọn đơn vị nếu người dùng là cán bộ đơn vị (làm việc cho đơn vị này và các đơn vị cấp dưới).")
     active = BooleanField("Đang hoạt động", default=True)
@@ -48,7 +48,7 @@ class UserForm(Form):
 
     def __init__(self, *args, unit_choices: list[tuple[int, str]], creating: bool, **kwargs):
         super().__init__(*args, **kwargs)
-        self.officer_unit_id.choices = [(0, "— Không phải cán bộ đơn vị —"), *unit_choices]
+        self.officer_unit_id.choices = options([(0, "— Không phải cán bộ đơn vị —"), *unit_choices])
         self.creating = creating
         if creating:
             self.password.validators = [required("Vui lòng đặt mật khẩu ban đầu."), length(8, 128)]

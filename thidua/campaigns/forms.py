@@ -4,14 +4,14 @@ from flask_wtf.file import FileField
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
-from thidua.fields import Form, VNDateField, date_not_before, max_length, optional, required
+from thidua.fields import Form, VNDateField, date_not_before, max_length, optional, options, required
 
 from .models import CampaignKind
 
 
 class CampaignForm(Form):
     name = StringField("Tên phong trào", validators=[required("Vui lòng nhập tên phong trào."), max_length(300)])
-    kind = SelectField("Loại phong trào", choices=CampaignKind.choices(), validators=[required()])
+    kind = SelectField("Loại phong trào", choices=options(CampaignKind), validators=[required()])
     launching_authority = StringField(
         "Cơ quan phát động", validators=[required("Vui lòng nhập cơ quan phát động."), max_length(255)],
         description="Ví dụ: UBND tỉnh Thanh Hóa",
@@ -30,7 +30,7 @@ class CampaignForm(Form):
 
     def __init__(self, *args, unit_choices: list[tuple[int, str]], **kwargs):
         super().__init__(*args, **kwargs)
-        self.launching_unit_id.choices = [(0, "— Không chọn —"), *unit_choices]
+        self.launching_unit_id.choices = options([(0, "— Không chọn —"), *unit_choices])
 
     def validate_nomination_deadline(self, field):
         if field.data and self.ends_on.data and field.data > self.ends_on.data:
@@ -69,4 +69,4 @@ class RegistrationForm(Form):
 
     def __init__(self, *args, unit_choices: list[tuple[int, str]], **kwargs):
         super().__init__(*args, **kwargs)
-        self.unit_id.choices = unit_choices
+        self.unit_id.choices = options(unit_choices)
