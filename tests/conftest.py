@@ -10,6 +10,7 @@ import os
 
 import pytest
 import sqlalchemy as sa
+from flask import g, request_started
 from flask_login import FlaskLoginClient
 
 from thidua import create_app
@@ -39,10 +40,20 @@ def app(tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def _app_context(app):
+    """Each test runs inside one application context, which the test client's requests reuse (so
+    objects made by factories are visible to them). Every request still starts with an empty `g`, as
+    in production, or Flask-Login's cached user and the CSRF token would leak between requests."""
+
+    def clear_g(sender, **extra):
+        for name in list(g):
+            g.pop(name)
+
+    request_started.connect(clear_g, app)
     with app.app_context():
         yield
         _db.session.remove()
         _empty_tables()
+    request_started.disconnect(clear_g, app)
 
 
 def _empty_tables() -> None:

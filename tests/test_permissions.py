@@ -7,15 +7,16 @@ without a line here, so no view can slip past the policy unnoticed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
+from datetime import date
 
 import pytest
 
+from tests import factories
 from thidua.auth.models import Role
 from thidua.campaigns.models import CampaignDocument
 from thidua.permissions import can
-from tests import factories
 
 ANON = "anonymous"
 EVERYONE = frozenset({ANON, *Role})
@@ -77,10 +78,24 @@ CASES: list[Case] = [
          lambda w: f"/campaigns/registrations/{w['other_registration'].id}/cancel", STAFF, "other unit"),
     # audit
     Case("audit.index", "GET", lambda w: "/audit/", ADMIN),
+    Case("audit.object_history", "GET", lambda w: f"/audit/units/{w['unit'].id}", ADMIN),
     # organisation and clusters
     Case("org.index", "GET", lambda w: "/units/", STAFF),
     Case("org.import_units", "GET", lambda w: "/units/import", ADMIN),
+    Case("org.detail", "GET", lambda w: f"/units/{w['unit'].id}", STAFF),
+    Case("org.create", "GET", lambda w: "/units/new", ADMIN),
+    Case("org.edit", "GET", lambda w: f"/units/{w['unit'].id}/edit", ADMIN),
+    Case("org.add_succession", "GET", lambda w: f"/units/{w['unit'].id}/successions/new", ADMIN),
+    Case("org.remove_succession", "POST",
+         lambda w: f"/units/{w['succession'].successor_id}/successions/{w['succession'].id}/delete", ADMIN),
+    Case("org.import_template", "GET", lambda w: "/units/import/template.xlsx", ADMIN),
     Case("clusters.index", "GET", lambda w: "/clusters/", STAFF),
+    Case("clusters.create", "GET", lambda w: "/clusters/new", STAFF),
+    Case("clusters.detail", "GET", lambda w: f"/clusters/{w['cluster'].id}", STAFF),
+    Case("clusters.edit", "GET", lambda w: f"/clusters/{w['cluster'].id}/edit", STAFF),
+    Case("clusters.add_member", "GET", lambda w: f"/clusters/{w['cluster'].id}/members/new", STAFF),
+    Case("clusters.remove_member", "POST",
+         lambda w: f"/clusters/{w['cluster'].id}/members/{w['cluster'].memberships[0].id}/delete", STAFF),
 ]
 
 
@@ -101,6 +116,9 @@ def world(db, users, unit, province, app):
         "other_registration": factories.make_registration(open_campaign, other_unit),
         "other_user": factories.make_user(username="nguoikhac", roles=[Role.COUNCIL_MEMBER]),
         "cluster": factories.make_cluster(units=[unit, other_unit]),
+        "succession": factories.make_succession(
+            factories.make_unit(code="38.CU", valid_from=date(2000, 1, 1), valid_to=date(2025, 6, 30)), other_unit
+        ),
     }
     for key, campaign in (("document", w["open"]), ("draft_document", w["draft"])):
         doc = CampaignDocument(campaign=campaign, title="Kế hoạch", original_name="ke-hoach.pdf",

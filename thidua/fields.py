@@ -7,8 +7,8 @@ from datetime import date, datetime
 
 from flask_wtf import FlaskForm
 from wtforms import Field, StringField, TextAreaField, validators
-from wtforms.fields.choices import SelectChoice
 from wtforms.fields import DateField
+from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import TextInput
 
 from .text import nfc

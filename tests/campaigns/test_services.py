@@ -3,10 +3,10 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
+from tests import factories
 from thidua.audit.models import AuditEntry
 from thidua.campaigns import services
 from thidua.campaigns.models import CampaignRegistration, CampaignStatus
-from tests import factories
 
 
 @pytest.mark.parametrize(

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from tests import factories
 from thidua.auth.models import Role
 from thidua.campaigns.models import Campaign, CampaignDocument, CampaignRegistration, CampaignStatus
-from tests import factories
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from thidua.audit.services import label, record
+from thidua.audit.services import acting_as, label, record
 from thidua.extensions import db, utcnow
 
 from .models import Role, RoleAssignment, User
@@ -69,7 +69,8 @@ def authenticate(username: str, password: str) -> LoginResult:
     user.locked_until = None
     user.last_login_at = now
     label(user, "auth.login")
-    db.session.flush()
+    with acting_as(user):  # nobody is logged in yet, but the entry belongs to the user logging in
+        db.session.flush()
     return LoginResult(user)
 
 

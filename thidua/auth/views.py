@@ -19,12 +19,22 @@ bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id))
+    """The user of a session; a user deactivated since logging in is logged out on the next request."""
+    user = db.session.get(User, int(user_id))
+    return user if user is not None and user.active else None
 
 
 def _safe_next(target: str | None) -> str:
-    if target and not urlsplit(target).netloc and target.startswith("/") and not target.startswith("//"):
-        return target
+    """`target` if it is a path on this site, else the home page (no open redirect).
+
+    Browsers read a backslash as a slash and drop tabs and newlines, so "/\\evil.example" or "/",
+    tab, "/evil.example" would leave the site as surely as "//evil.example".
+    """
+    if (target and target.startswith("/") and not target.startswith("//") and "\\" not in target
+            and not any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target)):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
     return url_for("home.index")
 
 
@@ -124,6 +134,8 @@ def edit_user(user_id: int):
     if form.validate_on_submit():
         if user.id == current_user.id and Role.ADMIN.value not in (form.roles.data or []):
             form.roles.errors.append("Không thể tự bỏ vai trò quản trị của chính mình.")
+        elif user.id == current_user.id and not form.active.data:
+            form.active.errors.append("Không thể tự vô hiệu hóa tài khoản của chính mình.")
         else:
             try:
                 services.update_user(user, full_name=form.full_name.data, email=form.email.data,
