@@ -33,6 +33,18 @@ def create_admin(username: str, full_name: str, email: str, password: str) -> No
     click.echo(f"Đã tạo quản trị viên {user.username}.")
 
 
+@thidua_cli.command("seed-catalogue")
+def seed_catalogue_command() -> None:
+    """Load the catalogue of titles and forms, legal bases and quota rules. Safe to re-run."""
+    from .audit.services import acting_as
+    from .rules.seed import seed_catalogue
+
+    with acting_as(None):
+        created = seed_catalogue()
+    db.session.commit()
+    click.echo(f"Đã thêm {created} danh hiệu, hình thức khen thưởng vào danh mục.")
+
+
 @thidua_cli.command("seed-demo")
 def seed_demo_command() -> None:
     """Load demo data (Thanh Hóa units, one user per role, an open campaign). Safe to re-run."""

@@ -14,6 +14,7 @@ from .campaigns.models import Campaign, CampaignKind, CampaignStatus
 from .clusters.models import Cluster, ClusterKind, ClusterMembership
 from .extensions import db, utcnow
 from .org.models import Unit, UnitKind, UnitSuccession
+from .rules.seed import seed_catalogue
 
 DEMO_PASSWORD = "thidua-demo-2026"
 REFORM_DAY = date(2025, 7, 1)
@@ -97,6 +98,8 @@ CAMPAIGN_NAME = "Cả nước thi đua đổi mới sáng tạo và chuyển đ�
 def seed_demo() -> tuple[bool, list[tuple[str, str]]]:
     """Create the demo data unless it exists. Returns (created?, [(username, description)])."""
     listing = [(u[0], u[4]) for u in USERS]
+    with acting_as(None):
+        seed_catalogue()
     if db.session.scalar(sa.select(Unit.id).where(Unit.code == "38")) is not None:
         return False, listing
     with acting_as(None):

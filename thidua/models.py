@@ -4,9 +4,27 @@ from thidua.audit.models import AuditEntry
 from thidua.auth.models import Role, RoleAssignment, User
 from thidua.campaigns.models import Campaign, CampaignDocument, CampaignRegistration
 from thidua.clusters.models import Cluster, ClusterMembership
+from thidua.nominations.models import Nomination, NominationAttachment, NominationEvent, SubmissionBatch
+from thidua.notices.models import NoticeComment, PublicNotice
 from thidua.org.models import Unit, UnitSuccession
+from thidua.registry.models import AnnualEvaluation, AwardRecord, DisciplineRecord, Initiative, Person
+from thidua.rules.models import AwardType, LegalBasis, QuotaRule
 
 __all__ = [
+    "AnnualEvaluation",
+    "AwardRecord",
+    "AwardType",
+    "DisciplineRecord",
+    "Initiative",
+    "LegalBasis",
+    "Nomination",
+    "NominationAttachment",
+    "NominationEvent",
+    "NoticeComment",
+    "Person",
+    "PublicNotice",
+    "QuotaRule",
+    "SubmissionBatch",
     "AuditEntry",
     "Campaign",
     "CampaignDocument",

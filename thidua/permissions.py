@@ -16,6 +16,8 @@ from flask_login import current_user
 
 from thidua.auth.models import Role
 from thidua.campaigns.models import Campaign, CampaignRegistration, CampaignStatus
+from thidua.nominations.models import Nomination, NominationStatus
+from thidua.registry.models import Person
 
 Predicate = Callable[[object, object | None], bool]
 
@@ -78,6 +80,49 @@ def may_cancel_registration(user, reg: CampaignRegistration | None) -> bool:
     return is_staff(user) or acts_for(user, reg.unit_id)
 
 
+def is_reviewer(user) -> bool:
+    """Council members and approvers: they read dossiers and history, they do not file them."""
+    return has_role(user, Role.COUNCIL_MEMBER, Role.APPROVER)
+
+
+# Dossiers a council member or approver may read: those the secretariat has passed on.
+_FOR_REVIEW = frozenset({NominationStatus.ACCEPTED, NominationStatus.APPROVED, NominationStatus.NOT_APPROVED,
+                         NominationStatus.AWARDED})
+_UNIT_EDITABLE = frozenset({NominationStatus.DRAFT, NominationStatus.RETURNED})
+_WITHDRAWABLE = frozenset({NominationStatus.DRAFT, NominationStatus.SUBMITTED, NominationStatus.RETURNED})
+
+
+def nomination_in(n: Nomination | None, statuses) -> bool:
+    return n is not None and n.status in statuses
+
+
+def files_for(user, n: Nomination | None) -> bool:
+    """The user is an officer of the nominating unit (or a unit above it)."""
+    return n is not None and acts_for(user, n.unit_id)
+
+
+def may_view_nomination(user, n: Nomination | None) -> bool:
+    if n is None:
+        return False
+    return is_staff(user) or files_for(user, n) or (is_reviewer(user) and n.status in _FOR_REVIEW)
+
+
+def may_view_person(user, person: Person | None) -> bool:
+    if person is None:
+        return is_staff(user) or is_reviewer(user) or has_role(user, Role.UNIT_OFFICER)
+    return is_staff(user) or is_reviewer(user) or acts_for(user, person.unit_id)
+
+
+def may_edit_person(user, person: Person | None) -> bool:
+    if person is None:
+        return is_staff(user) or has_role(user, Role.UNIT_OFFICER)
+    return is_staff(user) or acts_for(user, person.unit_id)
+
+
+def is_secretariat_step(user, n: Nomination | None) -> bool:
+    return is_staff(user) and nomination_in(n, {NominationStatus.SUBMITTED})
+
+
 _EDITABLE = campaign_in(CampaignStatus.DRAFT, CampaignStatus.OPEN, CampaignStatus.CLOSED)
 
 RULES: dict[str, Predicate] = {
@@ -104,7 +149,37 @@ RULES: dict[str, Predicate] = {
     "campaign.document.download": campaign_visible,
     "campaign.register": may_register,
     "registration.cancel": may_cancel_registration,
+    # catalogue of titles and forms, legal bases, quota rules
+    "catalogue.view": lambda u, o: is_authenticated(u),
+    "catalogue.manage": lambda u, o: is_admin(u),
+    # registry: people, award history, evaluations, initiatives
+    "registry.search": lambda u, o: is_staff(u) or is_reviewer(u) or has_role(u, Role.UNIT_OFFICER),
+    "registry.import": lambda u, o: is_staff(u),
+    "person.view": may_view_person,
+    "person.edit": may_edit_person,
+    "award_record.manage": lambda u, o: is_staff(u),
+    # nominations (dossiers)
+    "nomination.list": lambda u, o: is_staff(u) or has_role(u, Role.UNIT_OFFICER),
+    "nomination.create": lambda u, o: has_role(u, Role.UNIT_OFFICER),
+    "nomination.import": lambda u, o: has_role(u, Role.UNIT_OFFICER),
+    "nomination.export": lambda u, o: is_staff(u) or has_role(u, Role.UNIT_OFFICER),
+    "nomination.view": may_view_nomination,
+    "nomination.edit": lambda u, o: files_for(u, o) and nomination_in(o, _UNIT_EDITABLE),
+    "nomination.submit": lambda u, o: files_for(u, o) and nomination_in(o, _UNIT_EDITABLE),
+    "nomination.withdraw": lambda u, o: files_for(u, o) and nomination_in(o, _WITHDRAWABLE),
+    "nomination.return": is_secretariat_step,
+    "nomination.accept": is_secretariat_step,
+    "nomination.reject": is_secretariat_step,
+    "nomination.queue": lambda u, o: is_staff(u),
+    "batch.manage": lambda u, o: has_role(u, Role.UNIT_OFFICER),
+    # public notice (công khai)
+    "notice.manage": lambda u, o: is_staff(u),
+    "notice.comments": lambda u, o: is_staff(u) or is_reviewer(u),
 }
+
+# Pages anyone may see without logging in; their rules answer True for an anonymous visitor.
+PUBLIC_ACTIONS = frozenset({"notice.public", "notice.comment"})
+RULES.update({action: (lambda u, o: True) for action in PUBLIC_ACTIONS})
 
 
 def can(user, action: str, obj: object | None = None) -> bool:
