@@ -83,3 +83,91 @@ def make_cluster(*, code: str | None = None, name: str | None = None, kind: str 
     db.session.add(cluster)
     db.session.flush()
     return cluster
+
+
+# --- catalogue, registry, nominations -------------------------------------------------------------
+
+def award_type(code: str):
+    """The seeded catalogue entry for `code` (seeding the catalogue on first use)."""
+    import sqlalchemy as sa
+
+    from thidua.rules.models import AwardType
+    from thidua.rules.seed import seed_catalogue
+
+    found = db.session.scalar(sa.select(AwardType).where(AwardType.code == code).order_by(AwardType.effective_from.desc()))
+    if found is None:
+        seed_catalogue()
+        found = db.session.scalar(sa.select(AwardType).where(AwardType.code == code))
+    assert found is not None, f"unknown award code {code}"
+    return found
+
+
+def make_person(*, full_name: str | None = None, unit: Unit | None = None, **kw):
+    from thidua.registry.models import Person
+
+    n = next(_seq)
+    person = Person(full_name=full_name or f"Nguyễn Văn Số {n}", unit=unit, **kw)
+    db.session.add(person)
+    db.session.flush()
+    return person
+
+
+def make_award_record(*, code: str, year: int, person=None, unit: Unit | None = None, **kw):
+    from thidua.registry.models import AwardRecord, NomineeKind
+
+    at = award_type(code)
+    record = AwardRecord(
+        nominee_kind=NomineeKind.INDIVIDUAL if person is not None else NomineeKind.COLLECTIVE,
+        person=person, unit=unit, award_code=code, award_name=at.name, year=year,
+        decision_number=kw.pop("decision_number", f"{next(_seq)}/QĐ-UBND"),
+        decision_date=kw.pop("decision_date", date(year, 12, 20)), **kw,
+    )
+    db.session.add(record)
+    db.session.flush()
+    return record
+
+
+def make_evaluation(*, year: int, rating: str, person=None, unit: Unit | None = None):
+    from thidua.registry.models import AnnualEvaluation, Rating
+
+    evaluation = AnnualEvaluation(person_id=getattr(person, "id", None), unit_id=getattr(unit, "id", None),
+                                  year=year, rating=Rating(rating))
+    db.session.add(evaluation)
+    db.session.flush()
+    return evaluation
+
+
+def make_initiative(*, person, level: str = "unit", recognised_on: date | None = None, **kw):
+    from thidua.registry.models import Initiative, RecognitionLevel
+
+    n = next(_seq)
+    initiative = Initiative(person=person, title=kw.pop("title", f"Sáng kiến số {n}"), level=RecognitionLevel(level),
+                            recognised_on=recognised_on or date(date.today().year, 5, 1),
+                            decision_ref=kw.pop("decision_ref", f"{n}/QĐ-SKKN"), **kw)
+    db.session.add(initiative)
+    db.session.flush()
+    return initiative
+
+
+def make_nomination(*, unit: Unit, code: str = "LDTT", person=None, nominee_unit: Unit | None = None,
+                    status: str = "draft", year: int | None = None, **kw):
+    from thidua.nominations.models import Nomination, NominationStatus
+    from thidua.registry.models import NomineeKind
+    from thidua.rules.models import AwardMethod
+
+    at = award_type(code)
+    if person is None and nominee_unit is None:
+        if at.for_individual:
+            person = make_person(unit=unit)
+        else:
+            nominee_unit = unit
+    nomination = Nomination(
+        unit=unit, award_type=at, method=kw.pop("method", AwardMethod.REGULAR), year=year or date.today().year,
+        nominee_kind=NomineeKind.INDIVIDUAL if person is not None else NomineeKind.COLLECTIVE,
+        person=person, nominee_unit=nominee_unit,
+        achievement_summary=kw.pop("achievement_summary", "Hoàn thành xuất sắc nhiệm vụ được giao."),
+        status=NominationStatus(status), **kw,
+    )
+    db.session.add(nomination)
+    db.session.flush()
+    return nomination
