@@ -76,6 +76,7 @@ def _register_blueprints(app: Flask) -> None:
     from .campaigns.views import bp as campaigns_bp
     from .clusters.views import bp as clusters_bp
     from .home.views import bp as home_bp
+    from .nominations.excel_views import bp as nomination_excel_bp
     from .nominations.views import bp as nominations_bp
     from .notices.views import bp as notices_bp
     from .org.views import bp as org_bp
@@ -83,5 +84,5 @@ def _register_blueprints(app: Flask) -> None:
     from .rules.views import bp as rules_bp
 
     for bp in (home_bp, auth_bp, org_bp, clusters_bp, campaigns_bp, rules_bp, registry_bp, nominations_bp,
-               notices_bp, audit_bp):
+               nomination_excel_bp, notices_bp, audit_bp):
         app.register_blueprint(bp)
