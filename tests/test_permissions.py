@@ -9,14 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from tests import factories
+from tests.registry.test_importer import person_row, xlsx
 from thidua.auth.models import Role
 from thidua.campaigns.models import CampaignDocument
+from thidua.nominations.models import NominationAttachment, SubmissionBatch
+from thidua.notices import services as notice_services
 from thidua.permissions import can
+from thidua.registry import importer
+from thidua.registry.models import DisciplineRecord
+from thidua.rules.models import DossierPart, QuotaRule
 
 ANON = "anonymous"
 EVERYONE = frozenset({ANON, *Role})
@@ -24,6 +31,7 @@ SIGNED_IN = frozenset(Role)
 ADMIN = frozenset({Role.ADMIN})
 STAFF = frozenset({Role.ADMIN, Role.SECRETARIAT})
 OFFICER = frozenset({Role.UNIT_OFFICER})
+REVIEWERS = frozenset({Role.COUNCIL_MEMBER, Role.APPROVER})
 
 
 @dataclass(frozen=True)
@@ -96,6 +104,122 @@ CASES: list[Case] = [
     Case("clusters.add_member", "GET", lambda w: f"/clusters/{w['cluster'].id}/members/new", STAFF),
     Case("clusters.remove_member", "POST",
          lambda w: f"/clusters/{w['cluster'].id}/members/{w['cluster'].memberships[0].id}/delete", STAFF),
+    # catalogue
+    Case("rules.index", "GET", lambda w: "/catalogue/", SIGNED_IN),
+    Case("rules.detail", "GET", lambda w: f"/catalogue/awards/{w['award_type'].id}", SIGNED_IN),
+    Case("rules.edit", "GET", lambda w: f"/catalogue/awards/{w['award_type'].id}/edit", ADMIN),
+    Case("rules.new_version", "GET", lambda w: f"/catalogue/awards/{w['award_type'].id}/new-version", ADMIN),
+    Case("rules.legal_bases", "GET", lambda w: "/catalogue/legal-bases", SIGNED_IN),
+    Case("rules.create_legal_basis", "GET", lambda w: "/catalogue/legal-bases/new", ADMIN),
+    Case("rules.edit_legal_basis", "GET",
+         lambda w: f"/catalogue/legal-bases/{w['award_type'].legal_basis_id}/edit", ADMIN),
+    Case("rules.quotas", "GET", lambda w: "/catalogue/quotas", SIGNED_IN),
+    Case("rules.create_quota", "GET", lambda w: "/catalogue/quotas/new", ADMIN),
+    Case("rules.edit_quota", "GET", lambda w: f"/catalogue/quotas/{w['quota_rule'].id}/edit", ADMIN),
+    # nominations
+    Case("nominations.index", "GET", lambda w: "/nominations/", STAFF | OFFICER),
+    Case("nominations.queue", "GET", lambda w: "/nominations/queue", STAFF),
+    Case("nominations.create", "GET", lambda w: "/nominations/new", OFFICER),
+    Case("nominations.detail", "GET", lambda w: f"/nominations/{w['draft_nomination'].id}", STAFF | OFFICER, "draft"),
+    Case("nominations.detail", "GET", lambda w: f"/nominations/{w['accepted_nomination'].id}",
+         STAFF | OFFICER | REVIEWERS, "accepted"),
+    Case("nominations.detail", "GET", lambda w: f"/nominations/{w['other_nomination'].id}", STAFF, "other unit"),
+    Case("nominations.edit", "GET", lambda w: f"/nominations/{w['draft_nomination'].id}/edit", OFFICER),
+    Case("nominations.edit", "GET", lambda w: f"/nominations/{w['submitted_nomination'].id}/edit", frozenset(),
+         "submitted"),
+    Case("nominations.act", "POST", lambda w: f"/nominations/{w['draft_nomination'].id}/submit", OFFICER, "submit"),
+    Case("nominations.act", "POST", lambda w: f"/nominations/{w['submitted_nomination'].id}/withdraw", OFFICER,
+         "withdraw"),
+    Case("nominations.act", "POST", lambda w: f"/nominations/{w['submitted_nomination'].id}/accept", STAFF, "accept"),
+    Case("nominations.act", "POST", lambda w: f"/nominations/{w['submitted_nomination'].id}/return", STAFF, "return"),
+    Case("nominations.act", "POST", lambda w: f"/nominations/{w['submitted_nomination'].id}/reject", STAFF, "reject"),
+    Case("nominations.act", "POST", lambda w: f"/nominations/{w['other_nomination'].id}/withdraw", frozenset(),
+         "other unit"),
+    Case("nominations.add_attachment", "GET", lambda w: f"/nominations/{w['draft_nomination'].id}/attachments/new",
+         OFFICER),
+    Case("nominations.download_attachment", "GET",
+         lambda w: f"/nominations/{w['draft_nomination'].id}/attachments/{w['attachment'].id}", STAFF | OFFICER),
+    Case("nominations.delete_attachment", "POST",
+         lambda w: f"/nominations/{w['draft_nomination'].id}/attachments/{w['attachment'].id}/delete", OFFICER),
+    Case("nominations.add_initiative", "GET", lambda w: f"/nominations/{w['draft_nomination'].id}/initiatives/new",
+         OFFICER),
+    Case("nominations.link_initiative", "POST", lambda w: f"/nominations/{w['draft_nomination'].id}/initiatives/link",
+         OFFICER),
+    Case("nominations.remove_initiative", "POST",
+         lambda w: f"/nominations/{w['draft_nomination'].id}/initiatives/{w['initiative'].id}/remove", OFFICER),
+    Case("nominations.batch_index", "GET", lambda w: "/nominations/batches/", OFFICER),
+    Case("nominations.create_batch", "GET", lambda w: "/nominations/batches/new", OFFICER),
+    Case("nominations.batch_detail", "GET", lambda w: f"/nominations/batches/{w['batch'].id}", OFFICER),
+    Case("nominations.batch_detail", "GET", lambda w: f"/nominations/batches/{w['other_batch'].id}", frozenset(),
+         "other unit"),
+    Case("nominations.add_to_batch", "POST", lambda w: f"/nominations/batches/{w['batch'].id}/add", OFFICER),
+    Case("nominations.remove_from_batch", "POST",
+         lambda w: f"/nominations/batches/{w['batch'].id}/nominations/{w['draft_nomination'].id}/remove", OFFICER),
+    Case("nominations.submit_batch", "POST", lambda w: f"/nominations/batches/{w['batch'].id}/submit", OFFICER),
+    Case("nomination_excel.template", "GET",
+         lambda w: f"/nominations/excel/template/{w['notice'].award_type_id}.xlsx", OFFICER),
+    Case("nomination_excel.import_list", "GET", lambda w: "/nominations/excel/import", OFFICER),
+    Case("nomination_excel.import_list", "GET",
+         lambda w: f"/nominations/excel/import?award_type={w['notice'].award_type_id}", OFFICER, "award chosen"),
+    Case("nomination_excel.export", "GET", lambda w: "/nominations/excel/export.xlsx", STAFF | OFFICER),
+    # registry
+    Case("registry.search", "GET", lambda w: "/registry/?q=nguyen", SIGNED_IN),
+    Case("registry.person", "GET", lambda w: f"/registry/people/{w['person'].id}", SIGNED_IN, "own unit"),
+    Case("registry.person", "GET", lambda w: f"/registry/people/{w['other_person'].id}", SIGNED_IN - OFFICER,
+         "other unit"),
+    Case("registry.create_person", "GET", lambda w: "/registry/people/new", STAFF | OFFICER),
+    Case("registry.edit_person", "GET", lambda w: f"/registry/people/{w['person'].id}/edit", STAFF | OFFICER,
+         "own unit"),
+    Case("registry.edit_person", "GET", lambda w: f"/registry/people/{w['other_person'].id}/edit", STAFF,
+         "other unit"),
+    Case("registry.add_person_award", "GET", lambda w: f"/registry/people/{w['person'].id}/awards/new", STAFF),
+    Case("registry.add_unit_award", "GET", lambda w: f"/registry/units/{w['unit'].id}/awards/new", STAFF),
+    Case("registry.edit_award", "GET", lambda w: f"/registry/awards/{w['award_record'].id}/edit", STAFF),
+    Case("registry.delete_award", "POST", lambda w: f"/registry/awards/{w['award_record'].id}/delete", STAFF),
+    Case("registry.add_person_evaluation", "GET",
+         lambda w: f"/registry/people/{w['person'].id}/evaluations/new", STAFF | OFFICER, "own unit"),
+    Case("registry.add_person_evaluation", "GET",
+         lambda w: f"/registry/people/{w['other_person'].id}/evaluations/new", STAFF, "other unit"),
+    Case("registry.add_unit_evaluation", "GET", lambda w: f"/registry/units/{w['unit'].id}/evaluations/new", STAFF),
+    Case("registry.edit_evaluation", "GET", lambda w: f"/registry/evaluations/{w['evaluation'].id}/edit",
+         STAFF | OFFICER, "own person"),
+    Case("registry.edit_evaluation", "GET", lambda w: f"/registry/evaluations/{w['unit_evaluation'].id}/edit",
+         STAFF, "unit"),
+    Case("registry.delete_evaluation", "POST", lambda w: f"/registry/evaluations/{w['evaluation'].id}/delete",
+         STAFF),
+    Case("registry.add_initiative", "GET", lambda w: f"/registry/people/{w['person'].id}/initiatives/new",
+         STAFF | OFFICER),
+    Case("registry.edit_initiative", "GET", lambda w: f"/registry/initiatives/{w['person_initiative'].id}/edit",
+         STAFF | OFFICER),
+    Case("registry.delete_initiative", "POST",
+         lambda w: f"/registry/initiatives/{w['person_initiative'].id}/delete", STAFF),
+    Case("registry.add_discipline", "GET", lambda w: f"/registry/people/{w['person'].id}/discipline/new", STAFF),
+    Case("registry.edit_discipline", "GET", lambda w: f"/registry/discipline/{w['discipline'].id}/edit", STAFF),
+    Case("registry.delete_discipline", "POST", lambda w: f"/registry/discipline/{w['discipline'].id}/delete",
+         STAFF),
+    Case("registry.unit_history", "GET", lambda w: f"/registry/units/{w['unit'].id}", SIGNED_IN, "own unit"),
+    Case("registry.unit_history", "GET", lambda w: f"/registry/units/{w['other_unit'].id}", SIGNED_IN - OFFICER,
+         "other unit"),
+    Case("registry.import_awards", "GET", lambda w: "/registry/import", STAFF),
+    Case("registry.import_template", "GET", lambda w: "/registry/import/template.xlsx", STAFF),
+    Case("registry.import_preview", "GET", lambda w: f"/registry/import/{w['import_token']}", STAFF),
+    Case("registry.import_cancel", "POST", lambda w: f"/registry/import/{w['import_token']}/cancel", STAFF),
+    # public notice
+    Case("notices.index", "GET", lambda w: "/notices/", STAFF | REVIEWERS),
+    Case("notices.create", "GET", lambda w: "/notices/new", STAFF),
+    Case("notices.create", "GET", lambda w: f"/notices/new?award_type={w['notice'].award_type_id}", STAFF,
+         "award chosen"),
+    Case("notices.edit", "GET", lambda w: f"/notices/{w['notice'].id}/edit", STAFF),
+    Case("notices.end", "POST", lambda w: f"/notices/{w['notice'].id}/end", STAFF),
+    Case("notices.comments", "GET", lambda w: f"/notices/{w['notice'].id}", STAFF | REVIEWERS),
+    Case("notices.nomination_comments", "GET",
+         lambda w: f"/notices/nominations/{w['notice_candidate'].id}/comments", STAFF | REVIEWERS),
+    Case("notices.public_index", "GET", lambda w: "/public/notices", EVERYONE),
+    Case("notices.public_detail", "GET", lambda w: f"/public/notices/{w['notice'].id}", EVERYONE),
+    Case("notices.public_comment", "GET",
+         lambda w: f"/public/notices/{w['notice'].id}/candidates/{w['notice_candidate'].id}", EVERYONE),
+    Case("notices.public_comment", "POST",
+         lambda w: f"/public/notices/{w['notice'].id}/candidates/{w['notice_candidate'].id}", EVERYONE, "post"),
 ]
 
 
@@ -120,6 +244,39 @@ def world(db, users, unit, province, app):
             factories.make_unit(code="38.CU", valid_from=date(2000, 1, 1), valid_to=date(2025, 6, 30)), other_unit
         ),
     }
+    w["award_type"] = factories.award_type("LDTT")  # seeds the catalogue
+    w["quota_rule"] = db.session.scalars(sa.select(QuotaRule)).first()
+    draft = factories.make_nomination(unit=unit)
+    w["draft_nomination"] = draft
+    w["submitted_nomination"] = factories.make_nomination(unit=unit, status="submitted")
+    w["accepted_nomination"] = factories.make_nomination(unit=unit, status="accepted")
+    w["other_nomination"] = factories.make_nomination(unit=other_unit)
+    w["initiative"] = factories.make_initiative(person=draft.person)
+    w["batch"] = SubmissionBatch(unit=unit, number="1/TTr-SGDĐT", dated_on=date(2025, 12, 1), title="Tờ trình")
+    w["other_batch"] = SubmissionBatch(unit=other_unit, number="1/TTr-SYT", dated_on=date(2025, 12, 1), title="Tờ trình")
+    w["attachment"] = NominationAttachment(
+        nomination=draft, part=DossierPart.ACHIEVEMENT_REPORT, original_name="bao-cao.pdf",
+        stored_name="nomination-attachment.pdf", content_type="application/pdf", size=9, sha256="0" * 64)
+    db.session.add_all([w["batch"], w["other_batch"], w["attachment"]])
+    draft.initiatives.append(w["initiative"])
+    draft.batch = w["batch"]
+    (app.config["UPLOAD_FOLDER"] / "nomination-attachment.pdf").write_bytes(b"%PDF-1.4\n")
+    candidate = factories.make_nomination(unit=unit, code="BK_TINH", status="accepted")
+    today = notice_services.local_today()
+    w["notice"] = notice_services.create_notice(
+        title="Công khai", award_type=candidate.award_type, starts_on=today - timedelta(days=2),
+        ends_on=today + timedelta(days=8), nomination_ids=[candidate.id], actor=None)
+    w["notice_candidate"] = candidate
+    person = factories.make_person(full_name="Nguyễn Văn An", unit=unit)
+    w["person"] = person
+    w["other_person"] = factories.make_person(full_name="Trần Thị Ánh", unit=other_unit)
+    w["award_record"] = factories.make_award_record(code="LDTT", year=2023, person=person)
+    w["evaluation"] = factories.make_evaluation(year=2023, rating="good", person=person)
+    w["unit_evaluation"] = factories.make_evaluation(year=2023, rating="good", unit=unit)
+    w["person_initiative"] = factories.make_initiative(person=person)
+    w["discipline"] = DisciplineRecord(person=person, level="Khiển trách", starts_on=date(2022, 1, 1))
+    db.session.add(w["discipline"])
+    w["import_token"] = importer.stash(xlsx([person_row("Lê Văn Bình", unit.code, "LDTT", 2020)]))
     for key, campaign in (("document", w["open"]), ("draft_document", w["draft"])):
         doc = CampaignDocument(campaign=campaign, title="Kế hoạch", original_name="ke-hoach.pdf",
                                stored_name=f"{key}.pdf", content_type="application/pdf", size=9, sha256="0" * 64)

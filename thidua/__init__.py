@@ -5,8 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from .config import Config, resolve_secret_key
+
+
+class DatabaseIntConverter(IntegerConverter):
+    """`<int:id>` limited to what an INTEGER column holds: a larger id is a 404, not a database error."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
 def create_app(config: type | dict | None = None) -> Flask:
@@ -23,6 +31,7 @@ def create_app(config: type | dict | None = None) -> Flask:
         Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
 
     _init_extensions(app)
+    app.url_map.converters["int"] = DatabaseIntConverter
     _register_blueprints(app)
 
     from .errors import register_error_handlers

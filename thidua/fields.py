@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_wtf import FlaskForm
-from wtforms import Field, StringField, TextAreaField, validators
+from wtforms import Field, SelectMultipleField, StringField, TextAreaField, validators, widgets
 from wtforms.fields import DateField
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import TextInput
@@ -160,3 +160,10 @@ def date_not_before(other_field: str, message: str):
             raise validators.ValidationError(message)
 
     return check
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A multiple choice shown as a list of checkboxes."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()

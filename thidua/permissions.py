@@ -158,6 +158,8 @@ RULES: dict[str, Predicate] = {
     "person.view": may_view_person,
     "person.edit": may_edit_person,
     "award_record.manage": lambda u, o: is_staff(u),
+    "discipline.view": lambda u, o: is_staff(u),
+    "unit_history.view": lambda u, o: is_staff(u) or is_reviewer(u) or acts_for(u, getattr(o, "id", None)),
     # nominations (dossiers)
     "nomination.list": lambda u, o: is_staff(u) or has_role(u, Role.UNIT_OFFICER),
     "nomination.create": lambda u, o: has_role(u, Role.UNIT_OFFICER),
@@ -171,7 +173,7 @@ RULES: dict[str, Predicate] = {
     "nomination.accept": is_secretariat_step,
     "nomination.reject": is_secretariat_step,
     "nomination.queue": lambda u, o: is_staff(u),
-    "batch.manage": lambda u, o: has_role(u, Role.UNIT_OFFICER),
+    "batch.manage": lambda u, o: has_role(u, Role.UNIT_OFFICER) and (o is None or acts_for(u, o.unit_id)),
     # public notice (công khai)
     "notice.manage": lambda u, o: is_staff(u),
     "notice.comments": lambda u, o: is_staff(u) or is_reviewer(u),

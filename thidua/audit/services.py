@@ -27,8 +27,9 @@ from thidua.extensions import utcnow
 from .models import AuditEntry
 
 _SKIP_ALWAYS = frozenset({"created_at", "updated_at", "version", "status_changed_at"})
-# A column whose name contains one of these is a secret, whatever the model's __audit_exclude__ says.
-_SECRET_WORDS = ("password", "secret", "token")
+# A column whose name contains one of these is a secret (or personal data that the log must not
+# copy, such as a national ID number), whatever the model's __audit_exclude__ says.
+_SECRET_WORDS = ("password", "secret", "token", "national_id")
 MASK = "***"
 SYSTEM = "hệ thống"  # the actor name of CLI work and jobs
 GUEST = "khách (chưa đăng nhập)"  # the actor name of a web request with nobody logged in

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField, widgets
+from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import EqualTo, ValidationError
 
-from thidua.fields import Form, email, length, max_length, optional, options, required
+from thidua.fields import Form, MultiCheckboxField, email, length, max_length, optional, options, required
 
 from .models import Role
 
@@ -24,11 +24,6 @@ class ChangePasswordForm(Form):
     confirm = PasswordField("Nhập lại mật khẩu mới",
                             validators=[required(), EqualTo("new", message="Hai mật khẩu mới không khớp.")],
                             render_kw={"autocomplete": "new-password"})
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
 
 
 STAFF_ROLES = [(r.value, r.label) for r in Role if r != Role.UNIT_OFFICER]

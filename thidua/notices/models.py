@@ -60,3 +60,6 @@ class NoticeComment(db.Model):
 
     notice: Mapped[PublicNotice] = relationship(back_populates="comments")
     nomination: Mapped[Nomination] = relationship()
+
+    # A citizen's contact details and address stay out of the audit log.
+    __audit_exclude__ = frozenset({"contact", "ip"})

@@ -107,7 +107,7 @@ class ImportInvalid(ValueError):
 
 # --- reading cells -------------------------------------------------------------------------------
 
-def _text(value) -> str | None:
+def cell_text(value) -> str | None:
     """A cell as trimmed NFC text; whole numbers lose their ".0" (Excel stores 38 as 38.0)."""
     if value is None:
         return None
@@ -119,7 +119,7 @@ def _text(value) -> str | None:
     return text or None
 
 
-def _date(value) -> date | None:
+def cell_date(value) -> date | None:
     """A cell as a date: an Excel date, or text dd/mm/yyyy; raise ValueError otherwise."""
     if value is None:
         return None
@@ -129,7 +129,7 @@ def _date(value) -> date | None:
         return value
     if isinstance(value, time | int | float | bool):
         raise ValueError(value)
-    text = _text(value)
+    text = cell_text(value)
     return parse_vn_date(text) if text else None
 
 
@@ -139,11 +139,11 @@ _KIND_LOOKUP = {fold(k.value): k for k in UnitKind} | {fold(k.label): k for k in
 def parse_kind(value) -> UnitKind | None:
     """The kind named by its value ("ward") or its Vietnamese label ("Phường"), in any case and with
     or without diacritics; None when unknown."""
-    return _KIND_LOOKUP.get(fold(_text(value)))
+    return _KIND_LOOKUP.get(fold(cell_text(value)))
 
 
 def _header_key(value) -> str | None:
-    folded = fold((_text(value) or "").rstrip("* "))
+    folded = fold((cell_text(value) or "").rstrip("* "))
     for key, header in COLUMNS.items():
         if folded == fold(header):
             return key
@@ -183,7 +183,7 @@ def read_rows(data: bytes) -> tuple[list[UnitRow], set[str], list[RowError]]:
     first_row_of: dict[str, int] = {}
     for number, values in enumerate(sheet.iter_rows(min_row=FIRST_DATA_ROW, values_only=True), start=FIRST_DATA_ROW):
         cells = {key: (values[i] if i < len(values) else None) for key, i in positions.items()}
-        if all(_text(v) is None for v in cells.values()):
+        if all(cell_text(v) is None for v in cells.values()):
             continue  # blank line
         row, row_errors = _parse_row(number, cells)
         errors += row_errors
@@ -205,20 +205,20 @@ def _parse_row(number: int, cells: dict) -> tuple[UnitRow, list[RowError]]:
     def error(key: str, message: str) -> None:
         errors.append(RowError(number, COLUMNS[key], message))
 
-    code = _text(cells.get("code"))
+    code = cell_text(cells.get("code"))
     problem = code_problem(code)
     if problem:
         error("code", problem)
         code = None
     row = UnitRow(row=number, code=code or "")
 
-    row.name = _text(cells.get("name"))
+    row.name = cell_text(cells.get("name"))
     if not row.name:
         error("name", "Vui lòng nhập tên đơn vị.")
     elif len(row.name) > NAME_MAX:
         error("name", f"Tên đơn vị tối đa {NAME_MAX} ký tự.")
 
-    kind_text = _text(cells.get("kind"))
+    kind_text = cell_text(cells.get("kind"))
     if not kind_text:
         error("kind", "Vui lòng nhập loại đơn vị.")
     else:
@@ -226,26 +226,26 @@ def _parse_row(number: int, cells: dict) -> tuple[UnitRow, list[RowError]]:
         if row.kind is None:
             error("kind", f"Loại đơn vị “{kind_text}” không có trong danh mục (xem trang “{SHEET_KINDS}” của tệp mẫu).")
 
-    row.parent_code = _text(cells.get("parent_code"))
+    row.parent_code = cell_text(cells.get("parent_code"))
     if row.parent_code and code and row.parent_code == code:
         error("parent_code", "Một đơn vị không thể là cấp trên của chính nó.")
 
     for key in ("valid_from", "valid_to"):
         try:
-            setattr(row, key, _date(cells.get(key)))
+            setattr(row, key, cell_date(cells.get(key)))
         except ValueError:
-            error(key, f"Ngày “{_text(cells.get(key))}” không hợp lệ; hãy nhập theo dạng dd/mm/yyyy.")
+            error(key, f"Ngày “{cell_text(cells.get(key))}” không hợp lệ; hãy nhập theo dạng dd/mm/yyyy.")
 
-    codes = [c for c in (nfc(part) for part in (_text(cells.get("predecessors")) or "").replace(";", ",").split(","))
+    codes = [c for c in (nfc(part) for part in (cell_text(cells.get("predecessors")) or "").replace(";", ",").split(","))
              if c]
     row.predecessors = list(dict.fromkeys(codes))
     if code and code in row.predecessors:
         error("predecessors", "Một đơn vị không thể kế thừa chính nó.")
 
-    row.address = _text(cells.get("address"))
+    row.address = cell_text(cells.get("address"))
     if row.address and len(row.address) > ADDRESS_MAX:
         error("address", f"Địa chỉ tối đa {ADDRESS_MAX} ký tự.")
-    row.note = _text(cells.get("note"))
+    row.note = cell_text(cells.get("note"))
     return row, errors
 
 

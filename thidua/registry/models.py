@@ -139,13 +139,18 @@ class AnnualEvaluation(db.Model):
 
     __tablename__ = "annual_evaluations"
     __table_args__ = (
-        sa.UniqueConstraint("person_id", "unit_id", "year"),
         sa.CheckConstraint("(person_id IS NULL) <> (unit_id IS NULL)", name="one_subject"),
+        # One evaluation per subject and year; NULLs are distinct in a plain unique constraint, so
+        # each kind of subject gets its own partial index.
+        sa.Index("uq_annual_evaluations_person_year", "person_id", "year", unique=True,
+                 sqlite_where=sa.text("person_id IS NOT NULL"), postgresql_where=sa.text("person_id IS NOT NULL")),
+        sa.Index("uq_annual_evaluations_unit_year", "unit_id", "year", unique=True,
+                 sqlite_where=sa.text("unit_id IS NOT NULL"), postgresql_where=sa.text("unit_id IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    person_id: Mapped[int | None] = mapped_column(sa.ForeignKey("people.id"), index=True)
-    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    person_id: Mapped[int | None] = mapped_column(sa.ForeignKey("people.id"))
+    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"))
     year: Mapped[int]
     rating: Mapped[Rating] = mapped_column(enum_column(Rating, "rating"))
 

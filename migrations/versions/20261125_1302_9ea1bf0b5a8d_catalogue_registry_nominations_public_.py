@@ -1,8 +1,8 @@
 """catalogue, registry, nominations, public notices
 
-Revision ID: 2e6b2458104e
+Revision ID: 9ea1bf0b5a8d
 Revises: 0457a8cabc07
-Create Date: 2026-11-25 12:22:17.806235
+Create Date: 2026-11-25 13:02:09.201121
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import thidua.extensions
 
 
 # revision identifiers, used by Alembic.
-revision = '2e6b2458104e'
+revision = '9ea1bf0b5a8d'
 down_revision = '0457a8cabc07'
 branch_labels = None
 depends_on = None
@@ -129,12 +129,11 @@ def upgrade():
     sa.CheckConstraint('(person_id IS NULL) <> (unit_id IS NULL)', name=op.f('ck_annual_evaluations_one_subject')),
     sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_annual_evaluations_person_id_people')),
     sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_annual_evaluations_unit_id_units')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_annual_evaluations')),
-    sa.UniqueConstraint('person_id', 'unit_id', 'year', name=op.f('uq_annual_evaluations_person_id_unit_id_year'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_annual_evaluations'))
     )
     with op.batch_alter_table('annual_evaluations', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_annual_evaluations_person_id'), ['person_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_annual_evaluations_unit_id'), ['unit_id'], unique=False)
+        batch_op.create_index('uq_annual_evaluations_person_year', ['person_id', 'year'], unique=True, sqlite_where=sa.text('person_id IS NOT NULL'), postgresql_where=sa.text('person_id IS NOT NULL'))
+        batch_op.create_index('uq_annual_evaluations_unit_year', ['unit_id', 'year'], unique=True, sqlite_where=sa.text('unit_id IS NOT NULL'), postgresql_where=sa.text('unit_id IS NOT NULL'))
 
     op.create_table('award_records',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -366,8 +365,8 @@ def downgrade():
 
     op.drop_table('award_records')
     with op.batch_alter_table('annual_evaluations', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_annual_evaluations_unit_id'))
-        batch_op.drop_index(batch_op.f('ix_annual_evaluations_person_id'))
+        batch_op.drop_index('uq_annual_evaluations_unit_year', sqlite_where=sa.text('unit_id IS NOT NULL'), postgresql_where=sa.text('unit_id IS NOT NULL'))
+        batch_op.drop_index('uq_annual_evaluations_person_year', sqlite_where=sa.text('person_id IS NOT NULL'), postgresql_where=sa.text('person_id IS NOT NULL'))
 
     op.drop_table('annual_evaluations')
     with op.batch_alter_table('submission_batches', schema=None) as batch_op:
