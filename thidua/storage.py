@@ -8,10 +8,15 @@ import io
 import secrets
 import zipfile
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
-from flask import current_app, send_file
+import sqlalchemy as sa
+from flask import abort, current_app, send_file
+from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.datastructures import FileStorage
+
+from thidua.extensions import utcnow
 
 
 class UploadRefused(ValueError):
@@ -56,6 +61,22 @@ class StoredUpload:
     size: int
     sha256: str
     kind: str
+
+    def columns(self) -> dict:
+        """The values a `StoredFileMixin` row takes from this upload."""
+        return {"original_name": self.original_name, "stored_name": self.stored_name,
+                "content_type": self.content_type, "size": self.size, "sha256": self.sha256}
+
+
+class StoredFileMixin:
+    """Columns of a row that stands for one uploaded file kept by this module."""
+
+    original_name: Mapped[str] = mapped_column(sa.String(255))
+    stored_name: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    content_type: Mapped[str] = mapped_column(sa.String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 def safe_display_name(filename: str | None) -> str:
@@ -113,3 +134,12 @@ def delete_stored(stored_name: str) -> None:
 
 def send_stored(stored_name: str, *, download_name: str, content_type: str):
     return send_file(path_of(stored_name), mimetype=content_type, as_attachment=True, download_name=download_name)
+
+
+def send(row: StoredFileMixin):
+    """The file behind `row` as a download under its original name; 404 when the file is gone.
+    Call only after the permission check."""
+    try:
+        return send_stored(row.stored_name, download_name=row.original_name, content_type=row.content_type)
+    except FileNotFoundError:
+        abort(404)

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from thidua.enums import LabeledEnum, enum_column
 from thidua.extensions import db, utcnow
+from thidua.storage import StoredFileMixin
 
 if TYPE_CHECKING:
     from thidua.auth.models import User
@@ -71,7 +72,7 @@ class Campaign(db.Model):
         return self.nomination_deadline is not None and (today or date.today()) > self.nomination_deadline
 
 
-class CampaignDocument(db.Model):
+class CampaignDocument(StoredFileMixin, db.Model):
     """A PDF attached to a campaign (plan, launching decision, guidance). The file lives outside
     `static/` under a random name and is served only through a permission check."""
 
@@ -80,13 +81,7 @@ class CampaignDocument(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
     title: Mapped[str] = mapped_column(sa.String(255))
-    original_name: Mapped[str] = mapped_column(sa.String(255))
-    stored_name: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    content_type: Mapped[str] = mapped_column(sa.String(100))
-    size: Mapped[int]
-    sha256: Mapped[str] = mapped_column(sa.String(64))
     uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     campaign: Mapped[Campaign] = relationship(back_populates="documents")
     uploaded_by: Mapped[User | None] = relationship()

@@ -94,16 +94,8 @@ def delete_campaign(campaign: Campaign) -> list[str]:
 def add_document(campaign: Campaign, *, upload: StoredUpload, title: str | None, actor) -> CampaignDocument:
     if campaign.status == CampaignStatus.SUMMARIZED:
         raise CampaignError("Phong trào đã tổng kết, không thể thêm văn bản.")
-    doc = CampaignDocument(
-        campaign=campaign,
-        title=title or upload.original_name,
-        original_name=upload.original_name,
-        stored_name=upload.stored_name,
-        content_type=upload.content_type,
-        size=upload.size,
-        sha256=upload.sha256,
-        uploaded_by=actor,
-    )
+    doc = CampaignDocument(campaign=campaign, title=title or upload.original_name, uploaded_by=actor,
+                           **upload.columns())
     db.session.add(doc)
     db.session.flush()
     return doc

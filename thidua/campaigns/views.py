@@ -162,10 +162,7 @@ def _document(campaign_id: int, document_id: int) -> CampaignDocument:
 def download_document(campaign_id: int, document_id: int):
     doc = _document(campaign_id, document_id)
     authorize("campaign.document.download", doc.campaign)
-    try:
-        return storage.send_stored(doc.stored_name, download_name=doc.original_name, content_type=doc.content_type)
-    except FileNotFoundError:
-        abort(404)
+    return storage.send(doc)
 
 
 @bp.post("/<int:campaign_id>/documents/<int:document_id>/delete")

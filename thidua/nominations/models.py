@@ -10,6 +10,7 @@ from thidua.enums import LabeledEnum, enum_column
 from thidua.extensions import db, utcnow
 from thidua.registry.models import NomineeKind
 from thidua.rules.models import AwardMethod, DossierPart
+from thidua.storage import StoredFileMixin
 
 if TYPE_CHECKING:
     from thidua.auth.models import User
@@ -158,19 +159,13 @@ def _fill_keys(mapper, connection, target: Nomination) -> None:
     target.campaign_key = campaign_id or 0
 
 
-class NominationAttachment(db.Model):
+class NominationAttachment(StoredFileMixin, db.Model):
     __tablename__ = "nomination_attachments"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     nomination_id: Mapped[int] = mapped_column(sa.ForeignKey("nominations.id", ondelete="CASCADE"), index=True)
     part: Mapped[DossierPart] = mapped_column(enum_column(DossierPart, "dossier_part"))
-    original_name: Mapped[str] = mapped_column(sa.String(255))
-    stored_name: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    content_type: Mapped[str] = mapped_column(sa.String(100))
-    size: Mapped[int]
-    sha256: Mapped[str] = mapped_column(sa.String(64))
     uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     nomination: Mapped[Nomination] = relationship(back_populates="attachments")
     uploaded_by: Mapped[User | None] = relationship()
