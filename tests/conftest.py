@@ -7,6 +7,7 @@ Tests run on SQLite in memory by default and on PostgreSQL when TEST_DATABASE_UR
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -42,22 +43,40 @@ def app(tmp_path_factory):
 def _app_context(app):
     """Each test runs inside one application context, which the test client's requests reuse (so
     objects made by factories are visible to them). Every request still starts with an empty `g`, as
-    in production, or Flask-Login's cached user and the CSRF token would leak between requests."""
+    in production, or Flask-Login's cached user and the CSRF token would leak between requests.
+    Afterwards the tables the test wrote to are emptied."""
 
     def clear_g(sender, **extra):
         for name in list(g):
             g.pop(name)
 
+    written: set[str] = set()
+
+    def note_writes(conn, cursor, statement, parameters, context, executemany):
+        match = _INSERT.match(statement)
+        if match:
+            written.add(match.group(1).strip('"'))
+
     request_started.connect(clear_g, app)
     with app.app_context():
-        yield
-        _db.session.remove()
-        _empty_tables()
+        sa.event.listen(_db.engine, "before_cursor_execute", note_writes)
+        try:
+            yield
+        finally:
+            _db.session.remove()
+            sa.event.remove(_db.engine, "before_cursor_execute", note_writes)
+            _empty_tables(written)
     request_started.disconnect(clear_g, app)
 
 
-def _empty_tables() -> None:
-    tables = [t for t in reversed(_db.metadata.sorted_tables)]
+_INSERT = re.compile(r'\s*INSERT INTO ("?\w+"?)', re.IGNORECASE)
+
+
+def _empty_tables(written: set[str]) -> None:
+    """Empty the tables a test inserted into (and, on PostgreSQL, whatever references them)."""
+    tables = [t for t in reversed(_db.metadata.sorted_tables) if t.name in written]
+    if not tables:
+        return
     with _db.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(sa.text("TRUNCATE " + ", ".join(t.name for t in tables) + " RESTART IDENTITY CASCADE"))
