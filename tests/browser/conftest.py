@@ -96,17 +96,38 @@ def live_server(tmp_path) -> LiveServer:
 
 
 @pytest.fixture
-def page(live_server):
-    """A fresh Chromium page (own browser process, so no connection outlives the test)."""
+def chromium_browser(live_server):
+    """Debian's Chromium, its own process per test (so no connection outlives the test)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
         try:
-            context = browser.new_context(locale="vi-VN", base_url=live_server.url)
-            context.set_default_timeout(TIMEOUT_MS)
-            page = context.new_page()
-            yield page
-            context.close()
+            yield browser
         finally:
             browser.close()
+
+
+@pytest.fixture
+def new_page(live_server, chromium_browser):
+    """Open a page in a fresh browser context: its own cookies, as for another person at another desk.
+    Call it once per user of a journey."""
+    contexts = []
+
+    def open_page():
+        # Reduced motion turns off Bootstrap's smooth scrolling, which Playwright would wait out before
+        # every click below the fold.
+        context = chromium_browser.new_context(locale="vi-VN", base_url=live_server.url, reduced_motion="reduce")
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page):
+    """A fresh Chromium page."""
+    return new_page()

@@ -131,7 +131,8 @@ def _initiative_text(i: Initiative, attached: set[int]) -> str:
     kind = "Đề tài" if i.is_research else "Sáng kiến"
     ref = f", {i.decision_ref}" if i.decision_ref else ""
     mark = ", đã gắn vào hồ sơ" if i.id in attached else ""
-    return f"{kind} “{i.title}” ({i.level.label}, công nhận {_d(i.recognised_on)}{ref}{mark})"
+    recognised = f"công nhận {_d(i.recognised_on)}" if i.recognised_on else "chưa có ngày công nhận"
+    return f"{kind} “{i.title}” ({i.level.label}, {recognised}{ref}{mark})"
 
 
 # --- the nominee's history, loaded once per evaluation -----------------------------------------
