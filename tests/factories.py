@@ -171,3 +171,47 @@ def make_nomination(*, unit: Unit, code: str = "LDTT", person=None, nominee_unit
     db.session.add(nomination)
     db.session.flush()
     return nomination
+
+
+# --- councils and scoring -----------------------------------------------------------------------------
+
+def make_council(*, unit: Unit, members=(), level: str = "province", **kw):
+    """A council of `unit`; `members` is a list of (user, role) pairs or users (role "member")."""
+    from thidua.councils.models import Council, CouncilLevel, CouncilMember, MemberRole
+
+    council = Council(name=kw.pop("name", f"Hội đồng Thi đua - Khen thưởng {unit.name}"), level=CouncilLevel(level),
+                      unit=unit, **kw)
+    for entry in members:
+        user, role = entry if isinstance(entry, tuple) else (entry, "member")
+        council.members.append(CouncilMember(user=user, role=MemberRole(role), term_from=date(2024, 1, 1)))
+    db.session.add(council)
+    db.session.flush()
+    return council
+
+
+def make_rubric(*, criteria=((10, 1),), **kw):
+    """A rubric; `criteria` is a list of (max_points, weight) pairs on a 0..max scale, step 1."""
+    from decimal import Decimal
+
+    from thidua.scoring.models import Rubric, RubricCriterion
+
+    rubric = Rubric(name=kw.pop("name", f"Bảng điểm {next(_seq)}"), **kw)
+    for position, (max_points, weight) in enumerate(criteria, start=1):
+        rubric.criteria.append(RubricCriterion(label=f"Tiêu chí {position}", max_points=Decimal(max_points),
+                                               weight=Decimal(str(weight)), position=position))
+    db.session.add(rubric)
+    db.session.flush()
+    return rubric
+
+
+def make_session(*, council, status: str = "planned", nominations=(), rubric=None, **kw):
+    """A council session with `nominations` on its agenda, in that order."""
+    from thidua.councils.models import AgendaItem, CouncilSession, SessionStatus
+
+    session = CouncilSession(council=council, title=kw.pop("title", f"Phiên họp số {next(_seq)}"),
+                             held_on=kw.pop("held_on", date.today()), status=SessionStatus(status), rubric=rubric,
+                             **kw)
+    session.agenda = [AgendaItem(nomination=n, position=i) for i, n in enumerate(nominations, start=1)]
+    db.session.add(session)
+    db.session.flush()
+    return session

@@ -84,6 +84,7 @@ def _register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth_bp
     from .campaigns.views import bp as campaigns_bp
     from .clusters.views import bp as clusters_bp
+    from .councils.views import bp as councils_bp
     from .home.views import bp as home_bp
     from .nominations.excel_views import bp as nomination_excel_bp
     from .nominations.views import bp as nominations_bp
@@ -91,7 +92,8 @@ def _register_blueprints(app: Flask) -> None:
     from .org.views import bp as org_bp
     from .registry.views import bp as registry_bp
     from .rules.views import bp as rules_bp
+    from .scoring.views import bp as scoring_bp
 
     for bp in (home_bp, auth_bp, org_bp, clusters_bp, campaigns_bp, rules_bp, registry_bp, nominations_bp,
-               nomination_excel_bp, notices_bp, audit_bp):
+               nomination_excel_bp, notices_bp, scoring_bp, councils_bp, audit_bp):
         app.register_blueprint(bp)

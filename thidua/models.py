@@ -4,13 +4,38 @@ from thidua.audit.models import AuditEntry
 from thidua.auth.models import Role, RoleAssignment, User
 from thidua.campaigns.models import Campaign, CampaignDocument, CampaignRegistration
 from thidua.clusters.models import Cluster, ClusterMembership
+from thidua.councils.models import (
+    AgendaItem,
+    Attendance,
+    BallotBox,
+    BallotReceipt,
+    Council,
+    CouncilMember,
+    CouncilSession,
+    Recusal,
+    Score,
+    ScoreSheet,
+)
 from thidua.nominations.models import Nomination, NominationAttachment, NominationEvent, SubmissionBatch
 from thidua.notices.models import NoticeComment, PublicNotice
 from thidua.org.models import Unit, UnitSuccession
 from thidua.registry.models import AnnualEvaluation, AwardRecord, DisciplineRecord, Initiative, Person
 from thidua.rules.models import AwardType, LegalBasis, QuotaRule
+from thidua.scoring.models import Rubric, RubricCriterion
 
 __all__ = [
+    "AgendaItem",
+    "Attendance",
+    "BallotBox",
+    "BallotReceipt",
+    "Council",
+    "CouncilMember",
+    "CouncilSession",
+    "Recusal",
+    "Rubric",
+    "RubricCriterion",
+    "Score",
+    "ScoreSheet",
     "AnnualEvaluation",
     "AwardRecord",
     "AwardType",

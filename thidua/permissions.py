@@ -16,6 +16,7 @@ from flask_login import current_user
 
 from thidua.auth.models import Role
 from thidua.campaigns.models import Campaign, CampaignRegistration, CampaignStatus
+from thidua.councils.models import Council, CouncilMember, CouncilSession, MemberRole, SessionStatus
 from thidua.nominations.models import Nomination, NominationStatus
 from thidua.registry.models import Person
 
@@ -123,6 +124,40 @@ def is_secretariat_step(user, n: Nomination | None) -> bool:
     return is_staff(user) and nomination_in(n, {NominationStatus.SUBMITTED})
 
 
+def seat(user, council: Council | None, role: MemberRole | None = None) -> CouncilMember | None:
+    """The user's current seat on `council` (optionally only in `role`), or None."""
+    if council is None or not is_authenticated(user):
+        return None
+    from datetime import date
+
+    today = date.today()
+    for member in council.members:
+        if member.user_id == user.id and member.serves_on(today) and (role is None or member.role == role):
+            return member
+    return None
+
+
+def _council_of(obj) -> Council | None:
+    if isinstance(obj, Council):
+        return obj
+    if isinstance(obj, CouncilSession):
+        return obj.council
+    return None
+
+
+def may_view_council(user, obj) -> bool:
+    return is_staff(user) or has_role(user, Role.APPROVER) or seat(user, _council_of(obj)) is not None
+
+
+def runs_session(user, obj) -> bool:
+    """Staff, or the council's secretary: they prepare the agenda, take attendance, open and close."""
+    return is_staff(user) or seat(user, _council_of(obj), MemberRole.SECRETARY) is not None
+
+
+def session_in(obj, *statuses: SessionStatus) -> bool:
+    return isinstance(obj, CouncilSession) and obj.status in statuses
+
+
 _EDITABLE = campaign_in(CampaignStatus.DRAFT, CampaignStatus.OPEN, CampaignStatus.CLOSED)
 
 RULES: dict[str, Predicate] = {
@@ -174,6 +209,20 @@ RULES: dict[str, Predicate] = {
     "nomination.reject": is_secretariat_step,
     "nomination.queue": lambda u, o: is_staff(u),
     "batch.manage": lambda u, o: has_role(u, Role.UNIT_OFFICER) and (o is None or acts_for(u, o.unit_id)),
+    # councils: scoring and the secret ballot (per-dossier checks — recusal, attendance, one vote —
+    # are the services' business; these rules say who may come near the session at all)
+    "council.view": may_view_council,
+    "council.manage": lambda u, o: is_staff(u),
+    "session.view": may_view_council,
+    "session.manage": lambda u, o: runs_session(u, o) and not session_in(o, SessionStatus.CLOSED),
+    "session.progress": runs_session,
+    "session.reopen": lambda u, o: session_in(o, SessionStatus.CLOSED)
+    and seat(u, _council_of(o), MemberRole.CHAIR) is not None,
+    "session.score": lambda u, o: session_in(o, SessionStatus.OPEN) and seat(u, _council_of(o)) is not None,
+    "session.vote": lambda u, o: session_in(o, SessionStatus.OPEN) and seat(u, _council_of(o)) is not None,
+    "session.results": lambda u, o: session_in(o, SessionStatus.CLOSED) and may_view_council(u, o),
+    "session.minutes": lambda u, o: session_in(o, SessionStatus.CLOSED)
+    and (runs_session(u, o) or has_role(u, Role.APPROVER) or seat(u, _council_of(o), MemberRole.CHAIR) is not None),
     # public notice (công khai)
     "notice.manage": lambda u, o: is_staff(u),
     "notice.comments": lambda u, o: is_staff(u) or is_reviewer(u),

@@ -237,7 +237,7 @@ def _after_flush(session: Session, flush_context) -> None:
     rows: list[dict[str, Any]] = []
     now = utcnow()
     for kind, obj in _flushed(session, flush_context):
-        if isinstance(obj, AuditEntry) or not hasattr(obj, "__tablename__"):
+        if isinstance(obj, AuditEntry) or not hasattr(obj, "__tablename__") or getattr(obj, "__audit_skip__", False):
             continue
         action = labels.pop(obj, None) or kind
         changes = _row_changes(obj, kind, stored.pop(obj, {}))
