@@ -84,6 +84,8 @@ def _register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth_bp
     from .campaigns.views import bp as campaigns_bp
     from .clusters.views import bp as clusters_bp
+    from .councils.ballot_views import bp as council_ballot_bp
+    from .councils.scoring_views import bp as council_scoring_bp
     from .councils.views import bp as councils_bp
     from .home.views import bp as home_bp
     from .nominations.excel_views import bp as nomination_excel_bp
@@ -95,5 +97,6 @@ def _register_blueprints(app: Flask) -> None:
     from .scoring.views import bp as scoring_bp
 
     for bp in (home_bp, auth_bp, org_bp, clusters_bp, campaigns_bp, rules_bp, registry_bp, nominations_bp,
-               nomination_excel_bp, notices_bp, scoring_bp, councils_bp, audit_bp):
+               nomination_excel_bp, notices_bp, scoring_bp, councils_bp,
+               council_scoring_bp, council_ballot_bp, audit_bp):
         app.register_blueprint(bp)
