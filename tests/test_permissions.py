@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -18,6 +18,7 @@ from tests import factories
 from tests.registry.test_importer import person_row, xlsx
 from thidua.auth.models import Role
 from thidua.campaigns.models import CampaignDocument
+from thidua.councils.models import Attendance, AttendanceStatus, Recusal
 from thidua.nominations.models import NominationAttachment, SubmissionBatch
 from thidua.notices import services as notice_services
 from thidua.permissions import can
@@ -204,6 +205,59 @@ CASES: list[Case] = [
     Case("registry.import_template", "GET", lambda w: "/registry/import/template.xlsx", STAFF),
     Case("registry.import_preview", "GET", lambda w: f"/registry/import/{w['import_token']}", STAFF),
     Case("registry.import_cancel", "POST", lambda w: f"/registry/import/{w['import_token']}/cancel", STAFF),
+    # councils, scoring and the secret ballot
+    Case("councils.index", "GET", lambda w: "/councils/", STAFF | {Role.APPROVER}),
+    Case("councils.create", "GET", lambda w: "/councils/new", STAFF),
+    Case("councils.detail", "GET", lambda w: f"/councils/{w['council'].id}", STAFF | REVIEWERS),
+    Case("councils.edit", "GET", lambda w: f"/councils/{w['council'].id}/edit", STAFF),
+    Case("councils.add_member", "GET", lambda w: f"/councils/{w['council'].id}/members/new", STAFF),
+    Case("councils.end_member", "GET",
+         lambda w: f"/councils/{w['council'].id}/members/{w['council'].members[1].id}/end", STAFF),
+    Case("councils.create_session", "GET", lambda w: f"/councils/{w['council'].id}/sessions/new", STAFF),
+    Case("councils.session", "GET", lambda w: f"/councils/sessions/{w['planned_session'].id}", STAFF | REVIEWERS),
+    Case("councils.add_agenda", "POST", lambda w: f"/councils/sessions/{w['planned_session'].id}/agenda", STAFF),
+    Case("councils.remove_agenda", "POST",
+         lambda w: f"/councils/sessions/{w['planned_session'].id}/agenda/{w['agenda_item'].id}/remove", STAFF),
+    Case("councils.move_agenda", "POST",
+         lambda w: f"/councils/sessions/{w['planned_session'].id}/agenda/{w['agenda_item'].id}/up", STAFF),
+    Case("councils.attendance", "POST", lambda w: f"/councils/sessions/{w['planned_session'].id}/attendance", STAFF),
+    Case("councils.change_status", "POST", lambda w: f"/councils/sessions/{w['planned_session'].id}/open", STAFF),
+    Case("councils.reopen", "GET", lambda w: f"/councils/sessions/{w['closed_session'].id}/reopen",
+         frozenset({Role.COUNCIL_MEMBER})),
+    Case("councils.declare_conflict", "GET",
+         lambda w: f"/councils/sessions/{w['planned_session'].id}/agenda/{w['agenda_item'].id}/conflict",
+         frozenset({Role.COUNCIL_MEMBER})),
+    Case("councils.lift_recusal", "POST",
+         lambda w: f"/councils/sessions/{w['planned_session'].id}/recusals/{w['declared_recusal'].id}/lift", STAFF),
+    Case("councils.my_sessions", "GET", lambda w: "/councils/my-sessions", SIGNED_IN),
+    Case("scoring.index", "GET", lambda w: "/rubrics/", STAFF | {Role.APPROVER}),
+    Case("scoring.create", "GET", lambda w: "/rubrics/new", STAFF),
+    Case("scoring.detail", "GET", lambda w: f"/rubrics/{w['rubric'].id}", STAFF | {Role.APPROVER}),
+    Case("scoring.edit", "GET", lambda w: f"/rubrics/{w['rubric'].id}/edit", STAFF),
+    Case("scoring.add_criterion", "GET", lambda w: f"/rubrics/{w['rubric'].id}/criteria/new", STAFF),
+    Case("scoring.edit_criterion", "GET",
+         lambda w: f"/rubrics/{w['rubric'].id}/criteria/{w['rubric'].criteria[0].id}", STAFF),
+    Case("scoring.delete_criterion", "POST",
+         lambda w: f"/rubrics/{w['rubric'].id}/criteria/{w['rubric'].criteria[0].id}/delete", STAFF),
+    Case("council_scoring.sheet", "GET", lambda w: f"/councils/scoring/sessions/{w['open_session'].id}",
+         frozenset({Role.COUNCIL_MEMBER})),
+    Case("council_scoring.save", "POST", lambda w: f"/councils/scoring/items/{w['open_session'].agenda[0].id}",
+         frozenset({Role.COUNCIL_MEMBER})),
+    Case("council_scoring.progress", "GET", lambda w: f"/councils/scoring/sessions/{w['open_session'].id}/progress",
+         STAFF),
+    Case("council_scoring.results", "GET",
+         lambda w: f"/councils/scoring/sessions/{w['closed_session'].id}/results", STAFF | REVIEWERS),
+    Case("council_ballot.vote", "GET", lambda w: f"/councils/ballot/sessions/{w['open_session'].id}",
+         frozenset({Role.COUNCIL_MEMBER})),
+    Case("council_ballot.cast", "POST", lambda w: f"/councils/ballot/items/{w['open_session'].agenda[0].id}",
+         frozenset({Role.COUNCIL_MEMBER})),
+    Case("council_ballot.count", "GET", lambda w: f"/councils/ballot/sessions/{w['open_session'].id}/count", STAFF),
+    Case("council_ballot.results", "GET",
+         lambda w: f"/councils/ballot/sessions/{w['closed_session'].id}/results", STAFF | REVIEWERS),
+    # the chair signs the minutes, so may download them
+    Case("council_ballot.minutes", "GET",
+         lambda w: f"/councils/ballot/sessions/{w['closed_session'].id}/minutes.pdf",
+         STAFF | {Role.APPROVER, Role.COUNCIL_MEMBER}),
     # public notice
     Case("notices.index", "GET", lambda w: "/notices/", STAFF | REVIEWERS),
     Case("notices.create", "GET", lambda w: "/notices/new", STAFF),
@@ -277,6 +331,22 @@ def world(db, users, unit, province, app):
     w["discipline"] = DisciplineRecord(person=person, level="Khiển trách", starts_on=date(2022, 1, 1))
     db.session.add(w["discipline"])
     w["import_token"] = importer.stash(xlsx([person_row("Lê Văn Bình", unit.code, "LDTT", 2020)]))
+    council = factories.make_council(unit=unit, members=[(users[Role.COUNCIL_MEMBER], "chair"),
+                                                         (w["other_user"], "member")])
+    w["council"] = council
+    w["rubric"] = factories.make_rubric(criteria=[(10, 1)])
+    w["planned_session"] = factories.make_session(council=council, nominations=[w["accepted_nomination"]])
+    w["agenda_item"] = w["planned_session"].agenda[0]
+    w["open_session"] = factories.make_session(
+        council=council, status="open", rubric=w["rubric"],
+        nominations=[factories.make_nomination(unit=unit, status="accepted")])
+    w["open_session"].attendance = [Attendance(member=m, status=AttendanceStatus.PRESENT) for m in council.members]
+    w["closed_session"] = factories.make_session(
+        council=council, status="closed", rubric=w["rubric"], closed_at=datetime(2026, 3, 5, 3, 0, tzinfo=UTC),
+        nominations=[factories.make_nomination(unit=unit, code="CSTDT", status="accepted")])
+    w["declared_recusal"] = Recusal(agenda_item=w["agenda_item"], member=council.members[1], reason="Người thân",
+                                    automatic=False)
+    db.session.add(w["declared_recusal"])
     for key, campaign in (("document", w["open"]), ("draft_document", w["draft"])):
         doc = CampaignDocument(campaign=campaign, title="Kế hoạch", original_name="ke-hoach.pdf",
                                stored_name=f"{key}.pdf", content_type="application/pdf", size=9, sha256="0" * 64)

@@ -213,6 +213,7 @@ RULES: dict[str, Predicate] = {
     # are the services' business; these rules say who may come near the session at all)
     "council.view": may_view_council,
     "council.manage": lambda u, o: is_staff(u),
+    "council.sit": lambda u, o: has_role(u, Role.COUNCIL_MEMBER),
     "session.view": may_view_council,
     "session.manage": lambda u, o: runs_session(u, o) and not session_in(o, SessionStatus.CLOSED),
     "session.progress": runs_session,
@@ -220,6 +221,8 @@ RULES: dict[str, Predicate] = {
     and seat(u, _council_of(o), MemberRole.CHAIR) is not None,
     "session.score": lambda u, o: session_in(o, SessionStatus.OPEN) and seat(u, _council_of(o)) is not None,
     "session.vote": lambda u, o: session_in(o, SessionStatus.OPEN) and seat(u, _council_of(o)) is not None,
+    "session.declare_conflict": lambda u, o: session_in(o, SessionStatus.PLANNED, SessionStatus.OPEN)
+    and seat(u, _council_of(o)) is not None,
     "session.results": lambda u, o: session_in(o, SessionStatus.CLOSED) and may_view_council(u, o),
     "session.minutes": lambda u, o: session_in(o, SessionStatus.CLOSED)
     and (runs_session(u, o) or has_role(u, Role.APPROVER) or seat(u, _council_of(o), MemberRole.CHAIR) is not None),

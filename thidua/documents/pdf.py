@@ -1,0 +1,110 @@
+"""HTML → PDF with the bundled fonts, deterministic output.
+
+`render_pdf(html, stylesheet=..., created=...)` turns rendered HTML into PDF bytes. The stylesheet is
+parsed once per process and one FontConfiguration is shared (see TECH-NOTES: about half the time of a
+naive render). The PDF carries no current time: its creation/modification dates are the `created`
+argument (a date of the data, e.g. when a session closed) and its file identifier is derived from the
+content, so the same data gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import hashlib
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+
+from flask import current_app
+from markupsafe import Markup, escape
+
+_lock = threading.Lock()
+FONT_FAMILY = "Thidua Serif"  # a name no host font has: a missing bundled file cannot pass unnoticed
+FONT_FILES = {  # (weight, style) → file in static/fonts
+    ("normal", "normal"): "LiberationSerif-Regular.ttf",
+    ("bold", "normal"): "LiberationSerif-Bold.ttf",
+    ("normal", "italic"): "LiberationSerif-Italic.ttf",
+    ("bold", "italic"): "LiberationSerif-BoldItalic.ttf",
+}
+
+
+def static_dir() -> Path:
+    return Path(current_app.static_folder)
+
+
+def template_dir() -> Path:
+    return Path(current_app.root_path, current_app.template_folder)
+
+
+def font_face_css() -> str:
+    """The @font-face rules of the bundled font (absolute file URLs: no network, no host fonts)."""
+    fonts = static_dir() / "fonts"
+    return "\n".join(
+        f"@font-face {{ font-family: '{FONT_FAMILY}'; font-weight: {weight}; font-style: {style}; "
+        f"src: url('{(fonts / name).as_uri()}'); }}"
+        for (weight, style), name in FONT_FILES.items()
+    )
+
+
+@functools.cache
+def font_config():
+    """The process's one FontConfiguration (WeasyPrint reuses loaded faces across documents)."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
+
+
+def _release() -> None:
+    # Drop the cached objects while the interpreter is still whole: FontConfiguration.__del__ fails
+    # when it runs during module teardown.
+    _stylesheet.cache_clear()
+    font_config.cache_clear()
+
+
+@functools.cache
+def _stylesheet(path: str, mtime: float):
+    from weasyprint import CSS
+
+    css = font_face_css() + "\n" + Path(path).read_text(encoding="utf-8")
+    return CSS(string=css, base_url=str(static_dir()), font_config=font_config())
+
+
+atexit.register(_release)
+
+
+def stylesheet(relative: str):
+    """The parsed print stylesheet `relative` (to templates/), with the font faces; parsed once per
+    process (and again only if the file changes)."""
+    path = template_dir() / relative
+    return _stylesheet(str(path), path.stat().st_mtime)
+
+
+def metadata_tags(*, title: str, created: datetime) -> Markup:
+    """<meta> tags that fix the PDF's title and dates (WeasyPrint reads dcterms.* from the HTML)."""
+    if created.tzinfo is None:
+        created = created.replace(tzinfo=UTC)
+    stamp = created.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return Markup(
+        f'<title>{escape(title)}</title>\n'
+        f'<meta name="dcterms.created" content="{stamp}">\n'
+        f'<meta name="dcterms.modified" content="{stamp}">\n'
+        '<meta name="generator" content="thidua">'
+    )
+
+
+def render_pdf(html: str, *, stylesheet_path: str) -> bytes:
+    """PDF bytes of `html` styled by the print stylesheet `stylesheet_path` (relative to templates/).
+
+    The HTML should carry `metadata_tags(...)` in its <head>; the PDF identifier is a hash of the HTML,
+    so two renders of the same data are byte-identical.
+    """
+    from weasyprint import HTML
+
+    identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
+    # WeasyPrint/Pango are not documented as thread-safe; one render at a time per process.
+    with _lock:
+        document = HTML(string=html, base_url=str(static_dir())).render(
+            stylesheets=[stylesheet(stylesheet_path)], font_config=font_config()
+        )
+        return document.write_pdf(pdf_identifier=identifier)
