@@ -87,6 +87,8 @@ class Nomination(db.Model):
         ),
         sa.Index("ix_nominations_status_submitted", "status", "submitted_at"),
         sa.Index("ix_nominations_unit_status", "unit_id", "status"),
+        # The queue's per-award counts and filters: without it PostgreSQL misjudges a common award's share.
+        sa.Index("ix_nominations_status_award", "status", "award_type_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -7,9 +7,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import date
+from typing import NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from thidua.campaigns.models import Campaign, CampaignStatus
 from thidua.extensions import db
@@ -88,6 +89,13 @@ def nominations(filters: Filters, *, scope: set[int] | None) -> sa.Select:
     return stmt.order_by(Nomination.id.desc())  # newest first; the primary key serves the top-N
 
 
+def nomination_ids(filters: Filters, *, scope: set[int] | None) -> sa.Select:
+    """Ids of the dossiers matching `filters` within `scope`, newest first; `rows()` loads a page of them.
+    (Selecting the page's ids apart keeps the statement the planner sees small: the eager-loading joins
+    over a filtered, sorted scan cost more to plan than to run.)"""
+    return _scoped(filters.apply(sa.select(Nomination.id)), scope).order_by(Nomination.id.desc())
+
+
 def status_counts(filters: Filters, *, scope: set[int] | None) -> dict[NominationStatus, int]:
     """How many dossiers per status, under every filter except the status one."""
     stmt = sa.select(Nomination.status, sa.func.count()).group_by(Nomination.status)
@@ -95,10 +103,11 @@ def status_counts(filters: Filters, *, scope: set[int] | None) -> dict[Nominatio
     return {NominationStatus(status): count for status, count in db.session.execute(stmt)}
 
 
-def queue(filters: Filters) -> sa.Select:
-    """Submitted dossiers waiting for the secretariat: earliest campaign deadline first (dossiers outside
-    a campaign last), then in the order they arrived."""
-    stmt = (sa.select(Nomination).options(*_row_options())
+def queue_ids(filters: Filters) -> sa.Select:
+    """Ids of the submitted dossiers waiting for the secretariat: earliest campaign deadline first
+    (dossiers outside a campaign last), then in the order they arrived. Only ids, so that the sort
+    handles narrow rows; `rows()` loads the page."""
+    stmt = (sa.select(Nomination.id)
             .outerjoin(Campaign, Nomination.campaign_id == Campaign.id)
             .where(Nomination.status == NominationStatus.SUBMITTED))
     stmt = filters.apply(stmt, with_status=False)
@@ -106,20 +115,47 @@ def queue(filters: Filters) -> sa.Select:
                          Nomination.id.asc())
 
 
-def queue_counts(filters: Filters) -> tuple[list[tuple[Unit, int]], list[tuple[str, str, int]]]:
-    """Submitted dossiers counted per nominating unit and per award (code, name), most first."""
-    base = filters.apply(sa.select(Nomination).where(Nomination.status == NominationStatus.SUBMITTED),
-                         with_status=False).subquery()
-    by_unit = db.session.execute(
-        sa.select(Unit, sa.func.count()).join(base, base.c.unit_id == Unit.id)
-        .group_by(Unit.id).order_by(sa.func.count().desc(), Unit.code)
-    ).all()
-    by_award = db.session.execute(
-        sa.select(AwardType.code, sa.func.min(AwardType.name), sa.func.count())
-        .join(base, base.c.award_type_id == AwardType.id)
-        .group_by(AwardType.code).order_by(sa.func.count().desc(), AwardType.code)
-    ).all()
-    return [(u, c) for u, c in by_unit], [(code, name, c) for code, name, c in by_award]
+def rows(ids: list[int]) -> list[Nomination]:
+    """The dossiers `ids`, in that order, with everything a list row shows (one query)."""
+    if not ids:
+        return []
+    found = {n.id: n for n in db.session.scalars(
+        sa.select(Nomination).where(Nomination.id.in_(ids)).options(*_row_options()))}
+    return [found[i] for i in ids if i in found]
+
+
+class UnitRef(NamedTuple):
+    id: int
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class QueueCounts:
+    by_unit: list[tuple[UnitRef, int]]  # most first, then by unit code
+    by_award: list[tuple[str, str, int]]  # (code, name, count), most first, then by code
+
+    @property
+    def total(self) -> int:
+        return sum(count for _, _, count in self.by_award)
+
+
+def queue_counts(filters: Filters) -> QueueCounts:
+    """Submitted dossiers counted per nominating unit and per award (code, name), most first: two
+    grouped queries, whose rows are the lists themselves (their total is the length of the queue)."""
+    submitted = Nomination.status == NominationStatus.SUBMITTED
+    count = sa.func.count()
+    by_unit = db.session.execute(filters.apply(
+        sa.select(Unit.id, Unit.code, Unit.name, count).join(Nomination, Nomination.unit_id == Unit.id)
+        .where(submitted).group_by(Unit.id, Unit.code, Unit.name), with_status=False,
+    ).order_by(count.desc(), Unit.code))
+    award = aliased(AwardType)  # not the AwardType that the award filter's subquery names
+    by_award = db.session.execute(filters.apply(
+        sa.select(award.code, sa.func.min(award.name), count).join(Nomination, Nomination.award_type_id == award.id)
+        .where(submitted).group_by(award.code), with_status=False,
+    ).order_by(count.desc(), award.code))
+    return QueueCounts(by_unit=[(UnitRef(i, code, name), n) for i, code, name, n in by_unit],
+                       by_award=[(code, name, n) for code, name, n in by_award])
 
 
 def dossier(nomination_id: int) -> Nomination | None:

@@ -76,9 +76,14 @@ def _show_error(form, exc: services.NominationError) -> None:
 def index():
     filters = queries.Filters.from_args(request.args)
     scope = _scope()
-    page = db.paginate(queries.nominations(filters, scope=scope), per_page=queries.PER_PAGE, error_out=False)
+    counts = queries.status_counts(filters, scope=scope)
+    # The status counts already hold the total: no separate COUNT over the same rows.
+    page = db.paginate(queries.nomination_ids(filters, scope=scope), per_page=queries.PER_PAGE, error_out=False,
+                       count=False)
+    page.items = queries.rows(page.items)
+    page.total = counts.get(NominationStatus(filters.status), 0) if filters.status else sum(counts.values())
     return render_template(
-        "nominations/index.html", page=page, filters=filters, counts=queries.status_counts(filters, scope=scope),
+        "nominations/index.html", page=page, filters=filters, counts=counts,
         statuses=list(NominationStatus), awards=queries.award_codes(), campaigns=queries.campaigns_for_filter(),
         units=_unit_options(scope),
     )
@@ -88,10 +93,11 @@ def index():
 @requires("nomination.queue")
 def queue():
     filters = queries.Filters.from_args(request.args)
-    page = db.paginate(queries.queue(filters), per_page=50, error_out=False)
-    by_unit, by_award = queries.queue_counts(filters)
+    counts = queries.queue_counts(filters)
+    page = db.paginate(queries.queue_ids(filters), per_page=50, error_out=False, count=False)
+    page.items, page.total = queries.rows(page.items), counts.total
     return render_template(
-        "nominations/queue.html", page=page, filters=filters, by_unit=by_unit, by_award=by_award,
+        "nominations/queue.html", page=page, filters=filters, by_unit=counts.by_unit, by_award=counts.by_award,
         awards=queries.award_codes(), campaigns=queries.campaigns_for_filter(), units=unit_choices(),
         today=date.today(),
     )

@@ -180,8 +180,10 @@ def search_people(filters: Filters, *, sort: str = "given", page: int = 1, per_p
     """One page of the people matching `filters`, sorted the Vietnamese way. The number of queries
     does not depend on the page size: the matching ids and names are read once (up to SORT_LIMIT
     of them) and sorted in Python; beyond that the database counts and orders them approximately."""
-    rows = db.session.execute(
-        _people_statement(filters, [Person.id, Person.full_name]).limit(SORT_LIMIT + 1)).all()
+    # The window count gives the number of matches with the first rows, so the approximate branch
+    # needs no COUNT query of its own.
+    rows = db.session.execute(_people_statement(
+        filters, [Person.id, Person.full_name, sa.func.count().over().label("total")]).limit(SORT_LIMIT + 1)).all()
     if len(rows) <= SORT_LIMIT:
         key = _name_key if sort == "given" else _text_key
         ids = [r.id for r in sorted(rows, key=lambda r: (key(r.full_name), r.id))]
@@ -192,7 +194,7 @@ def search_people(filters: Filters, *, sort: str = "given", page: int = 1, per_p
                  else [Person.name_folded])
         stmt = _people_statement(filters, [Person.id]).order_by(*order, Person.id)
         pagination = db.paginate(stmt, page=page, per_page=per_page, error_out=False, count=False)
-        pagination.total = count_people(filters)
+        pagination.total = rows[0].total
         exact = False
     ids = list(pagination.items)
     people = {p.id: p for p in db.session.scalars(
