@@ -154,6 +154,12 @@ def runs_session(user, obj) -> bool:
     return is_staff(user) or seat(user, _council_of(obj), MemberRole.SECRETARY) is not None
 
 
+def judges_in(user, obj) -> bool:
+    """The user has a seat on the session's council that scores and votes (not the secretary's)."""
+    member = seat(user, _council_of(obj))
+    return member is not None and member.votes
+
+
 def session_in(obj, *statuses: SessionStatus) -> bool:
     return isinstance(obj, CouncilSession) and obj.status in statuses
 
@@ -219,8 +225,8 @@ RULES: dict[str, Predicate] = {
     "session.progress": runs_session,
     "session.reopen": lambda u, o: session_in(o, SessionStatus.CLOSED)
     and seat(u, _council_of(o), MemberRole.CHAIR) is not None,
-    "session.score": lambda u, o: session_in(o, SessionStatus.OPEN) and seat(u, _council_of(o)) is not None,
-    "session.vote": lambda u, o: session_in(o, SessionStatus.OPEN) and seat(u, _council_of(o)) is not None,
+    "session.score": lambda u, o: session_in(o, SessionStatus.OPEN) and judges_in(u, o),
+    "session.vote": lambda u, o: session_in(o, SessionStatus.OPEN) and judges_in(u, o),
     "session.declare_conflict": lambda u, o: session_in(o, SessionStatus.PLANNED, SessionStatus.OPEN)
     and seat(u, _council_of(o)) is not None,
     "session.results": lambda u, o: session_in(o, SessionStatus.CLOSED) and may_view_council(u, o),

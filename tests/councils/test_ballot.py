@@ -13,7 +13,7 @@ from thidua.extensions import db
 from thidua.nominations.models import NominationStatus
 from thidua.rules.models import VoteBasis
 
-from .ballot_helpers import close, recuse, voting_session
+from .ballot_helpers import close, recuse, secretary_of, voting_session
 
 
 def vote_all(item, members, agrees: int):
@@ -30,6 +30,26 @@ def test_tally_nine_of_ten_at_ninety_percent_passes(unit):
     t = tally(item)
     assert (t.agree, t.disagree, t.base, t.threshold) == (9, 1, 10, Fraction(9, 10))
     assert t.share == Fraction(9, 10) and t.passed and t.percent == "90,00%"
+
+
+def test_tally_ten_voting_members_and_a_secretary_need_nine_agree_at_ninety_percent(unit):
+    # The secretary is not in the base: 9 of 10 passes (not 9 of 11 = 81.8%), 8 of 10 does not.
+    session, members = voting_session(unit, members=10, dossiers=2)
+    assert len(session.council.members) == 11
+    nine, eight = session.agenda
+    vote_all(nine, members, agrees=9)
+    vote_all(eight, members, agrees=8)
+    assert (tally(nine).members, tally(nine).base, tally(nine).eligible) == (10, 10, 10)
+    assert tally(nine).passed is True and tally(eight).passed is False
+
+
+def test_tally_recused_secretary_does_not_lower_the_base(unit):
+    session, members = voting_session(unit, members=10)
+    item = session.agenda[0]
+    recuse(item, secretary_of(session))
+    vote_all(item, members, agrees=9)
+    t = tally(item)
+    assert (t.recused, t.base, t.passed) == (0, 10, True)
 
 
 def test_tally_eight_of_ten_just_under_ninety_percent_fails(unit):
@@ -158,6 +178,27 @@ def test_vote_by_recused_member_is_refused(unit):
     with pytest.raises(BallotError, match="xung đột lợi ích"):
         cast_vote(item, members[2], agree=True)
     assert tally(item).ballots == 0
+
+
+def test_vote_by_secretary_is_refused_and_changes_nothing(unit):
+    session, _ = voting_session(unit, members=3)
+    with pytest.raises(BallotError, match="Thư ký Hội đồng ghi biên bản, không bỏ phiếu"):
+        cast_vote(session.agenda[0], secretary_of(session), agree=True)
+    assert tally(session.agenda[0]).ballots == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(BallotReceipt)) == 0
+
+
+def test_vote_page_for_secretary_is_forbidden(unit, login_as):
+    from thidua.permissions import can
+
+    session, _ = voting_session(unit, members=3)
+    secretary = secretary_of(session).user
+    assert not can(secretary, "session.vote", session) and not can(secretary, "session.score", session)
+    client = login_as(secretary)
+    assert client.get(f"/councils/ballot/sessions/{session.id}").status_code == 403
+    item_id = session.agenda[0].id
+    assert client.post(f"/councils/ballot/items/{item_id}", data={f"i{item_id}-choice": "agree"}).status_code == 403
+    assert _box_counts(item_id) == (0, 0)
 
 
 def test_vote_by_absent_member_is_refused(unit):
@@ -354,7 +395,7 @@ def test_vote_without_csrf_token_is_refused(unit, login_as, csrf_app):
 def test_count_page_shows_how_many_voted_not_how(unit, login_as):
     session, members = voting_session(unit, members=3)
     cast_vote(session.agenda[0], members[0], agree=True)
-    page = login_as(members[1].user).get(f"/councils/ballot/sessions/{session.id}/count").get_data(as_text=True)
+    page = login_as(secretary_of(session).user).get(f"/councils/ballot/sessions/{session.id}/count").get_data(as_text=True)
     assert "1/3" in page and "Đồng ý" not in page
 
 
@@ -378,3 +419,29 @@ def test_close_session_through_service_decides_and_moves_dossiers(unit):
     services.transition(session, "close", actor=members[0].user)
     assert item.result == AgendaResult.APPROVED and item.decided_at == session.closed_at
     assert item.nomination.status == NominationStatus.APPROVED
+
+
+def test_close_on_postgresql_leaves_no_box_row_with_a_voters_transaction_id(unit):
+    from thidua.councils import services
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("xmin is a PostgreSQL system column")
+    session, members = voting_session(unit, members=3, dossiers=2)
+    db.session.commit()
+    session_id, item_ids, member_ids = session.id, [i.id for i in session.agenda], [m.id for m in members]
+    from thidua.councils.models import AgendaItem, CouncilMember, CouncilSession
+
+    for member_id in member_ids:  # each voter in their own transaction, as through the web
+        for k, item_id in enumerate(item_ids):
+            cast_vote(db.session.get(AgendaItem, item_id), db.session.get(CouncilMember, member_id), agree=k == 0)
+        db.session.commit()
+
+    def xmins(table: str) -> set[str]:
+        return set(db.session.scalars(sa.text(f"SELECT xmin::text FROM {table}")))
+
+    assert xmins("ballot_boxes") <= xmins("ballot_receipts")  # before close: the last voter is exposed
+    services.transition(db.session.get(CouncilSession, session_id), "close", actor=None)
+    db.session.commit()
+    boxes = xmins("ballot_boxes")
+    assert len(boxes) == 1 and boxes.isdisjoint(xmins("ballot_receipts"))
+    assert _box_counts(item_ids[0]) == (3, 0) and _box_counts(item_ids[1]) == (0, 3)

@@ -8,7 +8,7 @@ from thidua.councils.ballot import cast_vote, decide
 from thidua.councils.minutes import minutes_pdf, render_minutes_html
 from thidua.documents import pdf
 
-from .ballot_helpers import close, voting_session
+from .ballot_helpers import close, secretary_of, voting_session
 
 NAMES = ["Nguyễn Thị Hằng", "Đặng Quốc Vượng", "Lê Văn Ước", "Phạm Thị Ngọc Ánh"]
 
@@ -36,6 +36,7 @@ def test_minutes_html_has_heading_attendance_and_ballot_count(closed_session):
     assert "Thanh Hóa, ngày" in html
     assert "BIÊN BẢN KIỂM PHIẾU" in html.upper()
     assert "Nguyễn Thị Hằng" in html and "Phạm Thị Ngọc Ánh" in html
+    assert f"Hội đồng: {closed_session.council.name}" in html and "Hoàng Thị Thư (ghi biên bản, không biểu quyết)" in html
     assert "vắng có ý kiến bằng văn bản: 1" in html
     assert "3/4" in html and "75,00%" in html and "≥ 90,00%" in html  # 3 of 4 against 90% of all members
     assert "Không đề nghị" in html
@@ -62,15 +63,15 @@ def test_minutes_pdf_embeds_only_the_bundled_font(closed_session, tmp_path):
 
 
 def test_minutes_download_by_secretary_after_close_is_a_pdf(closed_session, login_as, tmp_path):
-    secretary = closed_session.council.members[1].user
+    secretary = secretary_of(closed_session).user
     response = login_as(secretary).get(f"/councils/ballot/sessions/{closed_session.id}/minutes.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert "Đặng Quốc Vượng" in _pdf_text(response.data, tmp_path)
 
 
 def test_minutes_download_while_open_is_forbidden(unit, login_as):
-    session, members = voting_session(unit, members=3)
-    assert login_as(members[1].user).get(f"/councils/ballot/sessions/{session.id}/minutes.pdf").status_code == 403
+    session, _ = voting_session(unit, members=3)
+    assert login_as(secretary_of(session).user).get(f"/councils/ballot/sessions/{session.id}/minutes.pdf").status_code == 403
 
 
 def test_minutes_with_scores_show_summary_rank_and_method(unit):
@@ -84,7 +85,7 @@ def test_minutes_with_scores_show_summary_rank_and_method(unit):
     session.rubric = factories.make_rubric(criteria=[(10, 1)])
     criterion = session.rubric.criteria[0]
     for item, points in zip(session.agenda, (8, 6), strict=True):
-        for member in (members[0], members[2]):  # the secretary (members[1]) does not score
+        for member in members[:2]:
             sheet = ScoreSheet(agenda_item=item, member=member, submitted_at=utcnow())
             sheet.scores.append(Score(criterion=criterion, points=Decimal(points)))
             db.session.add(sheet)

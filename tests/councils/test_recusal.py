@@ -174,6 +174,14 @@ def test_eligible_voters_are_present_or_written_and_not_recused(db, unit, seats)
     assert eligible_voters(item) == [chair, m1]
 
 
+def test_eligible_voters_leave_out_the_present_secretary(db, unit, seats):
+    secretary = services.add_member(seats, user=make_user(roles=[Role.COUNCIL_MEMBER]), role="secretary",
+                                    term_from=date(2024, 1, 1))
+    session, item = _session(seats, make_nomination(unit=unit, status="accepted"))
+    services.set_attendance(session, {m.id: AttendanceStatus.PRESENT for m in seats.members})
+    assert secretary not in eligible_voters(item) and len(eligible_voters(item)) == 3
+
+
 def test_eligible_voters_issue_no_query_per_member(db, unit, seats):
     users = [make_user(roles=[Role.COUNCIL_MEMBER]) for _ in range(20)]
     for u in users:

@@ -331,7 +331,8 @@ def test_progress_page_secretary_sees_counts_not_scores(db, world, login_as):
     db.session.commit()
     body = login_as(world["secretary"]).get(
         f"/councils/scoring/sessions/{world['session'].id}/progress").get_data(as_text=True)
-    assert "1/3" in body and "27" not in body  # 2 × 7 + 13
+    table = body[body.index("<table"):body.index("</table>")]  # the title may hold any number
+    assert "1/3" in table and "27" not in table  # 2 × 7 + 13
     assert login_as(world["members"][0]).get(
         f"/councils/scoring/sessions/{world['session'].id}/progress").status_code == 403
 

@@ -152,6 +152,27 @@ def test_quorum_counts_only_members_serving_on_the_session_date(db, unit):
     assert services.quorum(session).members == 3
 
 
+def test_quorum_counts_voting_members_only_not_the_secretary(db, unit):
+    council = _council(unit, 3)
+    secretary = services.add_member(council, user=make_user(roles=[Role.COUNCIL_MEMBER]), role="secretary",
+                                    term_from=date(2024, 1, 1))
+    session = make_session(council=council, nominations=[make_nomination(unit=unit, status="accepted")])
+    chair, m1, m2 = council.members[:3]
+    services.set_attendance(session, {chair.id: P, m1.id: A, m2.id: A, secretary.id: P})
+    assert tuple(services.quorum(session)) == (1, 3, 2, False)  # the secretary is neither present nor a member
+    with pytest.raises(CouncilError, match="có mặt 1/3, cần ít nhất 2"):
+        services.transition(session, "open")
+
+
+def test_voting_members_leave_out_the_secretary(db, unit):
+    council = _council(unit, 3)
+    secretary = services.add_member(council, user=make_user(), role="secretary", term_from=date(2024, 1, 1))
+    session = make_session(council=council)
+    assert not services.is_voting(secretary)
+    assert services.voting_members(session) == council.members[:3]
+    assert secretary in services.serving_members(session)  # still seated: attendance is recorded
+
+
 @pytest.mark.parametrize(("ratio", "members", "required"),
                          [("0.667", 3, 2), ("0.667", 10, 7), ("0.500", 4, 2), ("0.900", 10, 9), ("1", 5, 5)])
 def test_required_count_matches_the_ratio(ratio, members, required):

@@ -9,6 +9,7 @@ from thidua.councils.models import (
     Council,
     CouncilMember,
     CouncilSession,
+    MemberRole,
     Recusal,
     SessionStatus,
 )
@@ -139,6 +140,18 @@ def test_attendance_then_open_session(secretariat, db, council, unit):
     assert "Đã khai mạc phiên họp." in response.get_data(as_text=True)
     db.session.refresh(session)
     assert session.status == SessionStatus.OPEN
+
+
+def test_session_page_lists_secretary_for_attendance_as_not_voting(secretariat, db, council, unit):
+    secretary = make_user(roles=[Role.COUNCIL_MEMBER], full_name="Đỗ Thị Thư")
+    council.members.append(CouncilMember(user=secretary, role=MemberRole.SECRETARY, term_from=date(2024, 1, 1)))
+    session = make_session(council=council)
+    db.session.commit()
+    page = secretariat.get(f"/councils/sessions/{session.id}").get_data(as_text=True)
+    row = page[page.index("Đỗ Thị Thư"):]
+    row = row[:row.index("</tr>")]
+    assert "Thư ký" in row and "không biểu quyết" in row
+    assert "Có mặt 0/3 thành viên biểu quyết" in page
 
 
 def test_open_without_quorum_shows_why_and_stays_planned(secretariat, db, council, unit):

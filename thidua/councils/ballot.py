@@ -8,11 +8,12 @@ of the counts, and no ballot row carries a user id, sequence or timestamp. `Ball
 `__audit_skip__`. With two or more voters, the database cannot tell who voted how.
 
 Thresholds (domain.md §1f; NĐ 91/2017 Điều 45.8). The award type's `vote_threshold` is a share of:
-- `all_members`: every council member serving on the session date, **minus the members recused from
+- `all_members`: every *voting* council member serving on the session date (`services.voting_members`:
+  the secretary keeps the minutes and neither votes nor counts), **minus the voting members recused from
   the dossier** — "≥ 90% counted over ALL council members" read so that a member who is not allowed to
   vote cannot count against the candidate; absent members count in the base (they vote in writing or
   their missing vote counts as not agreeing);
-- `present`: the eligible voters (present or absent with a written opinion, not recused).
+- `present`: the eligible voters (voting members present or absent with a written opinion, not recused).
 Comparisons use Fractions, so 9/10 against 0.900 passes and 8/10 does not, exactly. Thresholds are stored
 with three decimals and 0.667 stands for 2/3: as for the quorum (`services.required_count`), a share reaches
 the threshold when, rounded half-up to three decimals, it is not below it — so 6 of 9 reaches 0.667 and
@@ -22,6 +23,14 @@ Award types with `vote_required` False are decided by scoring/consensus: no thre
 ("không bỏ phiếu"); if ballots were cast anyway, a simple majority of the ballots cast decides
 (agree > half); with no ballot the item is left undecided (result None) and its dossier stays accepted.
 Whatever the basis, an item whose session lacks a quorum gets `no_quorum`.
+
+Row versions (PostgreSQL). A vote's receipt and its +1 on the box are written in the same transaction,
+so while voting runs the live `ballot_boxes` row carries the last voter's transaction id in `xmin`, equal
+to the `xmin` of that voter's receipt: a DBA could tell how the last voter voted by watching the counts.
+At close, `decide` first rewrites every box of the session (`seal_boxes`) in the closing transaction, so
+each live box row then carries the closing transaction's id, which no receipt has. The superseded row
+versions stay in the table as dead tuples until (auto)vacuum removes them (`VACUUM ballot_boxes` does it
+at once); the WAL and backups taken while the session ran are outside what the app can clean.
 
 Closing and reopening. `decide(session)` runs when the session is closed (the session service calls it
 at close). An item already decided approved / not_approved is locked: its dossier has moved and a
@@ -68,6 +77,19 @@ def _serving(session: CouncilSession) -> list[CouncilMember]:
     return serving_members(session)
 
 
+def _voting(session: CouncilSession) -> list[CouncilMember]:
+    """`services.voting_members`: the serving members who vote (not the secretary)."""
+    from .services import voting_members
+
+    return voting_members(session)
+
+
+def _is_voting(member: CouncilMember) -> bool:
+    from .services import is_voting
+
+    return is_voting(member)
+
+
 def _recused_ids(item: AgendaItem) -> set[int]:
     from .recusal import recused_member_ids
 
@@ -102,7 +124,10 @@ def member_for(session: CouncilSession, user) -> CouncilMember | None:
 
 
 def ballot_state(item: AgendaItem, member: CouncilMember, voted: set[int]) -> str:
-    """What the member's voting page shows for `item`: "voted", "recused", "not_eligible" or "open"."""
+    """What the member's voting page shows for `item`: "voted", "not_voting" (the secretary), "recused",
+    "not_eligible" or "open"."""
+    if not _is_voting(member):
+        return "not_voting"
     if item.id in voted:
         return "voted"
     if member.id in _recused_ids(item):
@@ -127,14 +152,17 @@ def cast_vote(item: AgendaItem, member: CouncilMember, *, agree: bool) -> None:
     """Record `member`'s secret vote on `item`: a receipt (that they voted) and +1 on the box's agree or
     disagree count, with Core statements only (no ORM flush → no audit entry naming the voter).
 
-    :raise BallotError: the session is not open, the member may not vote on the item, or (AlreadyVoted)
-        has voted already — a double submission, even a simultaneous one, changes nothing.
+    :raise BallotError: the session is not open, the member may not vote on the item (not serving, the
+        secretary, recused, absent), or (AlreadyVoted) has voted already — a double submission, even a
+        simultaneous one, changes nothing.
     """
     session = item.session
     if session.status != SessionStatus.OPEN:
         raise BallotError("Phiên họp không ở trạng thái đang họp: không thể bỏ phiếu.")
     if member.council_id != session.council_id or not member.serves_on(session.held_on):
         raise BallotError("Bạn không phải thành viên Hội đồng của phiên họp này.")
+    if not _is_voting(member):
+        raise BallotError("Thư ký Hội đồng ghi biên bản, không bỏ phiếu.")
     if member.id in _recused_ids(item):
         raise BallotError("Bạn đã được miễn tham gia (xung đột lợi ích) đối với hồ sơ này: không thể bỏ phiếu.")
     if member.id not in {m.id for m in _eligible(item)}:
@@ -167,8 +195,8 @@ class Tally:
     disagree: int
     ballots: int  # ballots returned (= agree + disagree: the app issues no invalid ballot)
     eligible: int  # ballots issued: members entitled to vote on the item
-    members: int  # council members serving on the session date
-    recused: int
+    members: int  # voting council members serving on the session date (not the secretary)
+    recused: int  # voting members recused from the item
     basis: object | None  # rules.models.VoteBasis, None when no vote is required
     base: int  # the denominator of the share
     threshold: Fraction | None
@@ -225,8 +253,9 @@ def tally(item: AgendaItem) -> Tally:
     award_type = item.nomination.award_type
     agree, disagree = _box(item)
     ballots = agree + disagree
-    members = len(_serving(session))
-    recused = len(_recused_ids(item))
+    voting = {m.id for m in _voting(session)}
+    members = len(voting)
+    recused = len(_recused_ids(item) & voting)
     eligible = len(_eligible(item))
     quorum = _quorum(session)
     if award_type.vote_required:
@@ -258,11 +287,21 @@ def progress(session: CouncilSession) -> dict[int, tuple[int, int]]:
 _LOCKED = frozenset({AgendaResult.APPROVED, AgendaResult.NOT_APPROVED})
 
 
+def seal_boxes(session: CouncilSession) -> None:
+    """Rewrite every ballot box of `session` unchanged (`agree = agree, disagree = disagree`) in the current
+    transaction, so that on PostgreSQL no live box row keeps a voter's transaction id (see the module
+    docstring). One UPDATE; harmless on SQLite."""
+    boxes = BallotBox.__table__
+    item_ids = sa.select(AgendaItem.id).where(AgendaItem.session_id == session.id).scalar_subquery()
+    db.session.execute(sa.update(boxes).where(boxes.c.agenda_item_id.in_(item_ids))
+                       .values(agree=boxes.c.agree, disagree=boxes.c.disagree))
+
+
 def decide(session: CouncilSession, *, actor) -> list[AgendaItem]:
-    """Store each undecided item's result (approved / not_approved / no_quorum) with decided_at, and move
-    each accepted dossier through the workflow ("approve" / "not_approve"; no_quorum leaves it accepted).
-    Items already approved or not approved are locked and skipped. Flushes, never commits; returns the
-    items it decided.
+    """Seal the session's ballot boxes (`seal_boxes`), then store each undecided item's result (approved /
+    not_approved / no_quorum) with decided_at, and move each accepted dossier through the workflow
+    ("approve" / "not_approve"; no_quorum leaves it accepted). Items already approved or not approved are
+    locked and skipped. Flushes, never commits; returns the items it decided.
 
     :raise BallotError: the session is not closed.
     """
@@ -271,6 +310,7 @@ def decide(session: CouncilSession, *, actor) -> list[AgendaItem]:
 
     if session.status != SessionStatus.CLOSED:
         raise BallotError("Chỉ xác định kết quả khi phiên họp đã kết thúc.")
+    seal_boxes(session)
     decided = []
     for item in session.agenda:
         if item.result in _LOCKED:

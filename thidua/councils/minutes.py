@@ -45,9 +45,10 @@ def _member_name(member: CouncilMember) -> str:
 
 def minutes_context(session: CouncilSession) -> dict:
     """Everything the minutes print, computed from the stored data."""
-    from .services import serving_members
+    from .services import serving_members, voting_members
 
     serving = serving_members(session)
+    voting = voting_members(session)  # the secretary keeps the minutes: named apart, not counted
     status = {a.member_id: a.status for a in session.attendance}
     by_role = {role: [m for m in serving if m.role == role] for role in MemberRole}
     scores = {}
@@ -75,11 +76,12 @@ def minutes_context(session: CouncilSession) -> dict:
         "secretary": (by_role[MemberRole.SECRETARY] or [None])[0],
         "member_name": _member_name,
         "num": _num,
-        "present": [m for m in serving if status.get(m.id) == AttendanceStatus.PRESENT],
-        "written": [m for m in serving if status.get(m.id) == AttendanceStatus.ABSENT_WRITTEN],
-        "absent": [m for m in serving if status.get(m.id) not in (AttendanceStatus.PRESENT,
-                                                                    AttendanceStatus.ABSENT_WRITTEN)],
+        "present": [m for m in voting if status.get(m.id) == AttendanceStatus.PRESENT],
+        "written": [m for m in voting if status.get(m.id) == AttendanceStatus.ABSENT_WRITTEN],
+        "absent": [m for m in voting if status.get(m.id) not in (AttendanceStatus.PRESENT,
+                                                                   AttendanceStatus.ABSENT_WRITTEN)],
         "serving": serving,
+        "voting": voting,
         "quorum": ballot._quorum(session),
         "items": items,
         "scored": bool(scores),

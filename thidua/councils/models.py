@@ -98,6 +98,11 @@ class CouncilMember(db.Model):
     def __str__(self) -> str:
         return f"{self.user.full_name} – {self.role.label}" if self.user else self.role.label
 
+    @property
+    def votes(self) -> bool:
+        """Every role but the secretary scores and votes; the secretary keeps the minutes."""
+        return self.role != MemberRole.SECRETARY
+
     def serves_on(self, day: date) -> bool:
         return self.term_from <= day and (self.term_to is None or day <= self.term_to)
 

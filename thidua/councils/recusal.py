@@ -187,9 +187,12 @@ def is_recused(item: AgendaItem, member: CouncilMember) -> bool:
 
 
 def eligible_voters(item: AgendaItem) -> list[CouncilMember]:
-    """The members whose opinion counts on `item`: serving on the session date, present or absent
-    with a written opinion, and not recused. In seating order; no query per member."""
+    """The members whose opinion counts on `item`: voting members (`services.voting_members`, so never
+    the secretary) serving on the session date, present or absent with a written opinion, and not
+    recused. In seating order; no query per member."""
+    from .services import voting_members  # services imports this module at load
+
     session = item.session
     attending = {a.member_id for a in session.attendance if a.status in VOTING_ATTENDANCE}
     recused = recused_member_ids(item)
-    return [m for m in _serving(session) if m.id in attending and m.id not in recused]
+    return [m for m in voting_members(session) if m.id in attending and m.id not in recused]

@@ -23,13 +23,13 @@ from .models import (
     AttendanceStatus,
     CouncilMember,
     CouncilSession,
-    MemberRole,
     Recusal,
     Score,
     ScoreSheet,
     SessionStatus,
 )
 from .recusal import is_recused
+from .services import is_voting
 
 
 class ScoringError(ValueError):
@@ -48,15 +48,16 @@ class ScoresInvalid(ScoringError):
 
 def member_of(session: CouncilSession, user) -> CouncilMember | None:
     """The user's current scoring seat on the session's council (None when they have none). The
-    secretary keeps the minutes and follows progress; they do not score."""
+    secretary keeps the minutes and follows progress; they do not score (`services.is_voting`)."""
     from thidua.permissions import seat
 
     member = seat(user, session.council)
-    return member if member is not None and scores(member) else None
+    return member if member is not None and is_voting(member) else None
 
 
 def scores(member: CouncilMember) -> bool:
-    return member.role != MemberRole.SECRETARY
+    """Does `member` score? The same rule as voting: `services.is_voting`."""
+    return is_voting(member)
 
 
 def recused_items(session: CouncilSession, member: CouncilMember) -> set[int]:

@@ -133,8 +133,26 @@ def missing_roles(council: Council, day: date) -> list[MemberRole]:
 # --- sessions --------------------------------------------------------------------------------------
 
 def serving_members(session: CouncilSession) -> list[CouncilMember]:
-    """The council's members whose term covers the session date, in seating order."""
+    """The council's members whose term covers the session date, in seating order, the secretary
+    included (their attendance is recorded and they sign the minutes)."""
     return [m for m in session.council.members if m.serves_on(session.held_on)]
+
+
+# The one rule on who takes part in the council's judgment. The secretary (Thư ký Hội đồng) keeps the
+# minutes and follows the progress of scoring and voting; they neither score nor vote, and they are
+# counted neither in the quorum nor in the voting base ("all members" share). Our reading of
+# domain.md §1f: the secretariat (Ban Thi đua - Khen thưởng) serves the council, it does not judge.
+# Quorum, `recusal.eligible_voters`, the ballot's tally base, scoring and the permissions all ask here.
+
+def is_voting(member: CouncilMember) -> bool:
+    """Does `member` score and vote? Every role but the secretary (`CouncilMember.votes`)."""
+    return member.votes
+
+
+def voting_members(session: CouncilSession) -> list[CouncilMember]:
+    """The serving members who score and vote (`is_voting`), in seating order: the base of the quorum
+    and of an "all members" vote threshold."""
+    return [m for m in serving_members(session) if is_voting(m)]
 
 
 def create_session(council: Council, *, title: str, held_on: date, place: str | None = None, rubric_id: int | None = None,
@@ -262,8 +280,8 @@ def set_attendance(session: CouncilSession, statuses: dict[int, AttendanceStatus
 
 @dataclass(frozen=True)
 class Quorum:
-    present: int  # members attending in person
-    members: int  # members serving on the session date
+    present: int  # voting members attending in person
+    members: int  # voting members serving on the session date (the secretary is not counted)
     required: int  # the smallest number present that meets the ratio
     met: bool
 
@@ -284,13 +302,14 @@ def required_count(ratio: Decimal, members: int) -> int:
 def quorum(session: CouncilSession) -> Quorum:
     """(present_count, members_count, required, met) for `session`.
 
-    Our reading of domain.md §1f: the quorum counts the council's members who *attend in person*
-    against all members serving on the session date; a member absent with a written opinion does
-    not make the meeting quorate (they were not there), though their written opinion still counts
-    toward the vote (see `recusal.eligible_voters`). A member with no attendance recorded counts as
-    absent. Unpacks as a 4-tuple.
+    Our reading of domain.md §1f: the quorum counts the council's voting members (`voting_members`:
+    the secretary is not counted) who *attend in person* against all voting members serving on the
+    session date; a member absent with a written opinion does not make the meeting quorate (they
+    were not there), though their written opinion still counts toward the vote (see
+    `recusal.eligible_voters`). A member with no attendance recorded counts as absent. Unpacks as a
+    4-tuple.
     """
-    serving = {m.id for m in serving_members(session)}
+    serving = {m.id for m in voting_members(session)}
     present = sum(1 for a in session.attendance if a.member_id in serving and a.status == AttendanceStatus.PRESENT)
     required = required_count(session.quorum_ratio, len(serving))
     return Quorum(present=present, members=len(serving), required=required,

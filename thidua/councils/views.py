@@ -174,7 +174,7 @@ def _session_page(session: CouncilSession, *, agenda_form=None, attendance=None,
         attendance_form=attendance or attendance_form(members, current),
         agenda_form=agenda_form or AgendaForm(nomination_choices=choices, formdata=None),
         quorum=services.quorum(session), actions=services.available_actions(session, current_user),
-        action_labels=services.ACTION_LABELS, my_seat=my_seat,
+        action_labels=services.ACTION_LABELS, my_seat=my_seat, is_voting=services.is_voting,
         recused={item.id: {r.member_id: r for r in item.recusals} for item in session.agenda},
     ), status
 
