@@ -58,6 +58,17 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+
+def get_in_or_404(model, ident, **parent):
+    """`db.get_or_404(model, ident)`, and a 404 too when the row does not belong to the parent that the
+    URL names (`campaign_id=3`): ids taken from another parent's URL lead nowhere."""
+    from flask import abort
+
+    obj = db.get_or_404(model, ident)
+    if any(getattr(obj, key) != value for key, value in parent.items()):
+        abort(404)
+    return obj
 migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from thidua import storage
-from thidua.extensions import db
+from thidua.extensions import db, get_in_or_404
 from thidua.org.models import Unit
 from thidua.org.queries import unit_choices
 from thidua.permissions import authorize, is_staff, officer_scope, requires
@@ -152,10 +152,7 @@ def add_document(campaign_id: int):
 
 
 def _document(campaign_id: int, document_id: int) -> CampaignDocument:
-    doc = db.get_or_404(CampaignDocument, document_id)
-    if doc.campaign_id != campaign_id:
-        abort(404)
-    return doc
+    return get_in_or_404(CampaignDocument, document_id, campaign_id=campaign_id)
 
 
 @bp.get("/<int:campaign_id>/documents/<int:document_id>")

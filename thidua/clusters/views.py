@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from thidua.extensions import db
+from thidua.extensions import db, get_in_or_404
 from thidua.org.models import Unit
 from thidua.org.queries import unit_choices
 from thidua.permissions import authorize, requires
@@ -127,9 +127,7 @@ def add_member(cluster_id: int):
 
 @bp.post("/<int:cluster_id>/members/<int:membership_id>/delete")
 def remove_member(cluster_id: int, membership_id: int):
-    membership = db.get_or_404(ClusterMembership, membership_id)
-    if membership.cluster_id != cluster_id:
-        abort(404)
+    membership = get_in_or_404(ClusterMembership, membership_id, cluster_id=cluster_id)
     authorize("cluster.manage", membership.cluster)
     name = membership.unit.name
     services.remove_member(membership)

@@ -11,7 +11,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from thidua.auth.models import User
-from thidua.extensions import db
+from thidua.extensions import db, get_in_or_404
 from thidua.nominations.models import Nomination
 from thidua.org.queries import unit_choices
 from thidua.permissions import authorize, can, requires, seat
@@ -123,9 +123,7 @@ def add_member(council_id: int):
 
 @bp.route("/<int:council_id>/members/<int:member_id>/end", methods=["GET", "POST"])
 def end_member(council_id: int, member_id: int):
-    member = db.get_or_404(CouncilMember, member_id)
-    if member.council_id != council_id:
-        abort(404)
+    member = get_in_or_404(CouncilMember, member_id, council_id=council_id)
     authorize("council.manage", member.council)
     form = EndMemberForm()
     if form.validate_on_submit():
@@ -206,10 +204,7 @@ def add_agenda(session_id: int):
 
 
 def _item(session_id: int, item_id: int) -> AgendaItem:
-    item = db.get_or_404(AgendaItem, item_id)
-    if item.session_id != session_id:
-        abort(404)
-    return item
+    return get_in_or_404(AgendaItem, item_id, session_id=session_id)
 
 
 @bp.post("/sessions/<int:session_id>/agenda/<int:item_id>/remove")

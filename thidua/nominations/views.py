@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from thidua import storage
 from thidua.campaigns.models import Campaign
-from thidua.extensions import db
+from thidua.extensions import db, get_in_or_404
 from thidua.org.models import Unit
 from thidua.org.queries import unit_choices
 from thidua.permissions import authorize, is_staff, officer_scope, requires
@@ -275,21 +275,14 @@ def add_attachment(nomination_id: int):
 
 
 def _attachment(nomination_id: int, attachment_id: int) -> NominationAttachment:
-    attachment = db.get_or_404(NominationAttachment, attachment_id)
-    if attachment.nomination_id != nomination_id:
-        abort(404)
-    return attachment
+    return get_in_or_404(NominationAttachment, attachment_id, nomination_id=nomination_id)
 
 
 @bp.get("/<int:nomination_id>/attachments/<int:attachment_id>")
 def download_attachment(nomination_id: int, attachment_id: int):
     attachment = _attachment(nomination_id, attachment_id)
     authorize("nomination.view", attachment.nomination)
-    try:
-        return storage.send_stored(attachment.stored_name, download_name=attachment.original_name,
-                                   content_type=attachment.content_type)
-    except FileNotFoundError:
-        abort(404)
+    return storage.send(attachment)
 
 
 @bp.post("/<int:nomination_id>/attachments/<int:attachment_id>/delete")

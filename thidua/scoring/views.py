@@ -6,7 +6,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from thidua.extensions import db
+from thidua.extensions import db, get_in_or_404
 from thidua.permissions import authorize, requires
 
 from . import services
@@ -107,9 +107,7 @@ def edit_criterion(rubric_id: int, criterion_id: int):
 
 @bp.post("/<int:rubric_id>/criteria/<int:criterion_id>/delete")
 def delete_criterion(rubric_id: int, criterion_id: int):
-    criterion = db.get_or_404(RubricCriterion, criterion_id)
-    if criterion.rubric_id != rubric_id:
-        abort(404)
+    criterion = get_in_or_404(RubricCriterion, criterion_id, rubric_id=rubric_id)
     authorize("council.manage")
     try:
         services.delete_criterion(criterion)
