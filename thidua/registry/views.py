@@ -160,10 +160,15 @@ def _award_choices(kind: NomineeKind) -> list[tuple[str, str]]:
     return [(c, f"{c} – {catalogue[c].name}") for c in wanted]
 
 
+def _subject_page(*, person_id: int | None, unit_id: int | None) -> str:
+    """The history page of the person (when given) or else of the unit a registry row belongs to."""
+    if person_id:
+        return url_for("registry.person", person_id=person_id)
+    return url_for("registry.unit_history", unit_id=unit_id)
+
+
 def _back_to(record) -> str:
-    if getattr(record, "person_id", None):
-        return url_for("registry.person", person_id=record.person_id)
-    return url_for("registry.unit_history", unit_id=record.unit_id)
+    return _subject_page(person_id=getattr(record, "person_id", None), unit_id=record.unit_id)
 
 
 def _award_form_page(form: AwardRecordForm, *, title: str, subject: str, cancel: str):
@@ -187,8 +192,7 @@ def add_unit_award(unit_id: int):
 def _add_award(*, person: Person | None = None, unit: Unit | None = None):
     kind = NomineeKind.INDIVIDUAL if person is not None else NomineeKind.COLLECTIVE
     form = AwardRecordForm(award_choices=_award_choices(kind))
-    cancel = (url_for("registry.person", person_id=person.id) if person is not None
-              else url_for("registry.unit_history", unit_id=unit.id))
+    cancel = _subject_page(person_id=getattr(person, "id", None), unit_id=getattr(unit, "id", None))
     if form.validate_on_submit():
         try:
             record = services.add_award_record(person=person, unit=unit, **form.values())
@@ -257,8 +261,7 @@ def add_unit_evaluation(unit_id: int):
 
 def _add_evaluation(*, person: Person | None = None, unit: Unit | None = None):
     form = EvaluationForm()
-    cancel = (url_for("registry.person", person_id=person.id) if person is not None
-              else url_for("registry.unit_history", unit_id=unit.id))
+    cancel = _subject_page(person_id=getattr(person, "id", None), unit_id=getattr(unit, "id", None))
     if form.validate_on_submit():
         try:
             evaluation = services.add_evaluation(person=person, unit=unit, year=form.year.data, rating=form.rating.data)
