@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from werkzeug.security import generate_password_hash
 
@@ -215,3 +215,65 @@ def make_session(*, council, status: str = "planned", nominations=(), rubric=Non
     db.session.add(session)
     db.session.flush()
     return session
+
+
+# --- decisions and certificates ------------------------------------------------------------------------
+
+def make_decision(*, issuer: Unit, code: str = "BK_TINH", awardees=(), issued: bool = True, **kw):
+    """A decision of `issuer` for `code` with one item per awardee — a Person or a Unit (collective), or a
+    (nominee, achievement) pair. When `issued`, it carries a number, a signer, gold-book numbers 1..n,
+    amounts and verification codes, set directly (tests of the issuing service use the service)."""
+    import secrets
+    from base64 import b32encode
+    from decimal import Decimal
+
+    from thidua.awards.models import Decision, DecisionItem, DecisionStatus, GoldBook
+    from thidua.registry.models import NomineeKind, Person
+
+    at = award_type(code)
+    n = next(_seq)
+    signed_on = kw.pop("signed_on", date.today())
+    decision = Decision(
+        issuer_unit=issuer, issuer_title=kw.pop("issuer_title", "CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH THANH HÓA"),
+        award_type=at, year=kw.pop("year", signed_on.year),
+        subject=kw.pop("subject", f"Về việc tặng {at.name}"),
+        achievement_default=kw.pop("achievement_default", "Đã có thành tích xuất sắc trong công tác năm học."),
+        status=DecisionStatus.ISSUED if issued else DecisionStatus.DRAFT, **kw,
+    )
+    if issued:
+        decision.number = decision.number or f"{n}/QĐ-UBND"
+        decision.number_year = signed_on.year
+        decision.signed_on = signed_on
+        decision.signer_name = decision.signer_name or "Đỗ Minh Tuấn"
+        decision.signer_title = decision.signer_title or "CHỦ TỊCH"
+        decision.base_salary = decision.base_salary or 2_340_000
+        decision.issued_at = datetime.now(UTC)
+    book = None
+    if issued and awardees:
+        book = GoldBook(issuer_unit=issuer, award_code=code, year=signed_on.year + 1000 + n, last_number=len(awardees))
+        db.session.add(book)
+    total = 0
+    for position, entry in enumerate(awardees, start=1):
+        nominee, achievement = entry if isinstance(entry, tuple) else (entry, None)
+        is_person = isinstance(nominee, Person)
+        amount = 0
+        if issued and at.coefficient is not None:
+            from math import ceil
+
+            base = Decimal(decision.base_salary) * at.coefficient * (1 if is_person else at.collective_multiplier)
+            amount = ceil(base / 10_000) * 10_000
+        total += amount
+        decision.items.append(DecisionItem(
+            position=position, nominee_kind=NomineeKind.INDIVIDUAL if is_person else NomineeKind.COLLECTIVE,
+            person=nominee if is_person else None, unit=None if is_person else nominee,
+            group_unit=nominee.unit if is_person else nominee,
+            awardee_name=nominee.full_name if is_person else nominee.name,
+            awardee_detail=(nominee.position or (nominee.unit.name if nominee.unit else None)) if is_person else None,
+            achievement=achievement or decision.achievement_default, coefficient=at.coefficient, amount=amount,
+            gold_book=book, gold_book_number=position if issued else None,
+            verify_code=b32encode(secrets.token_bytes(13)).decode("ascii").rstrip("=") if issued else None,
+        ))
+    decision.total_amount = total
+    db.session.add(decision)
+    db.session.flush()
+    return decision

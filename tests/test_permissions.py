@@ -353,6 +353,11 @@ def world(db, users, unit, province, app):
         db.session.add(doc)
         (app.config["UPLOAD_FOLDER"] / f"{key}.pdf").write_bytes(b"%PDF-1.4\n")
         w[key] = doc
+    # decisions and certificates
+    w["approved_nomination"] = factories.make_nomination(unit=unit, code="BK_TINH", status="approved")
+    w["draft_decision"] = factories.make_decision(issuer=province, issued=False, awardees=[person])
+    w["decision"] = factories.make_decision(issuer=province, awardees=[person, unit])
+    w["decision_item"] = w["decision"].items[0]
     db.session.commit()
     return w
 

@@ -2,7 +2,17 @@
 
 from thidua.audit.models import AuditEntry
 from thidua.auth.models import Role, RoleAssignment, User
+from thidua.awards.models import (
+    Decision,
+    DecisionItem,
+    FundBudget,
+    GoldBook,
+    ProposalEvent,
+    ProposalItem,
+    UpwardProposal,
+)
 from thidua.campaigns.models import Campaign, CampaignDocument, CampaignRegistration
+from thidua.certificates.models import Artwork, CertificateTemplate, PrinterCalibration, PrintJob, PrintLog
 from thidua.clusters.models import Cluster, ClusterMembership
 from thidua.councils.models import (
     AgendaItem,
@@ -20,10 +30,23 @@ from thidua.nominations.models import Nomination, NominationAttachment, Nominati
 from thidua.notices.models import NoticeComment, PublicNotice
 from thidua.org.models import Unit, UnitSuccession
 from thidua.registry.models import AnnualEvaluation, AwardRecord, DisciplineRecord, Initiative, Person
-from thidua.rules.models import AwardType, LegalBasis, QuotaRule
+from thidua.rules.models import AwardType, BaseSalary, LegalBasis, QuotaRule
 from thidua.scoring.models import Rubric, RubricCriterion
 
 __all__ = [
+    "Artwork",
+    "BaseSalary",
+    "CertificateTemplate",
+    "Decision",
+    "DecisionItem",
+    "FundBudget",
+    "GoldBook",
+    "PrintJob",
+    "PrintLog",
+    "PrinterCalibration",
+    "ProposalEvent",
+    "ProposalItem",
+    "UpwardProposal",
     "AgendaItem",
     "Attendance",
     "BallotBox",

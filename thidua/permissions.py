@@ -15,6 +15,7 @@ from flask import abort, g
 from flask_login import current_user
 
 from thidua.auth.models import Role
+from thidua.awards.models import Decision, DecisionItem, DecisionStatus, ProposalStatus, UpwardProposal
 from thidua.campaigns.models import Campaign, CampaignRegistration, CampaignStatus
 from thidua.councils.models import Council, CouncilMember, CouncilSession, MemberRole, SessionStatus
 from thidua.nominations.models import Nomination, NominationStatus
@@ -164,6 +165,19 @@ def session_in(obj, *statuses: SessionStatus) -> bool:
     return isinstance(obj, CouncilSession) and obj.status in statuses
 
 
+def decision_in(obj, *statuses: DecisionStatus) -> bool:
+    decision = obj.decision if isinstance(obj, DecisionItem) else obj
+    return isinstance(decision, Decision) and decision.status in statuses
+
+
+def item_revocable(obj) -> bool:
+    return isinstance(obj, DecisionItem) and decision_in(obj, DecisionStatus.ISSUED) and not obj.is_revoked
+
+
+def proposal_in(obj, *statuses: ProposalStatus) -> bool:
+    return isinstance(obj, UpwardProposal) and obj.status in statuses
+
+
 _EDITABLE = campaign_in(CampaignStatus.DRAFT, CampaignStatus.OPEN, CampaignStatus.CLOSED)
 
 RULES: dict[str, Predicate] = {
@@ -232,13 +246,36 @@ RULES: dict[str, Predicate] = {
     "session.results": lambda u, o: session_in(o, SessionStatus.CLOSED) and may_view_council(u, o),
     "session.minutes": lambda u, o: session_in(o, SessionStatus.CLOSED)
     and (runs_session(u, o) or has_role(u, Role.APPROVER) or seat(u, _council_of(o), MemberRole.CHAIR) is not None),
+    # award decisions (a draft is built and edited by the secretariat; the leader signs on paper and the
+    # secretariat issues it here with the number and signer) and their documents
+    "decision.list": lambda u, o: is_staff(u) or has_role(u, Role.APPROVER),
+    "decision.view": lambda u, o: is_staff(u) or has_role(u, Role.APPROVER),
+    "decision.create": lambda u, o: is_staff(u),
+    "decision.edit": lambda u, o: is_staff(u) and decision_in(o, DecisionStatus.DRAFT),
+    "decision.issue": lambda u, o: is_staff(u) and decision_in(o, DecisionStatus.DRAFT),
+    "decision.documents": lambda u, o: is_staff(u) or has_role(u, Role.APPROVER),
+    "award.revoke": lambda u, o: is_staff(u) and item_revocable(o),
+    "base_salary.manage": lambda u, o: is_admin(u),
+    # upward proposals to the central level
+    "proposal.view": lambda u, o: is_staff(u) or has_role(u, Role.APPROVER),
+    "proposal.manage": lambda u, o: is_staff(u) and (o is None or proposal_in(o, ProposalStatus.DRAFT,
+                                                                             ProposalStatus.RETURNED)),
+    "proposal.track": lambda u, o: is_staff(u) and proposal_in(o, ProposalStatus.SUBMITTED),
+    # the reward fund
+    "fund.view": lambda u, o: is_staff(u) or has_role(u, Role.APPROVER),
+    "fund.manage": lambda u, o: is_staff(u),
+    # certificates
+    "certificate.print": lambda u, o: is_staff(u) and (o is None or decision_in(o, DecisionStatus.ISSUED)),
+    "certificate.template": lambda u, o: is_admin(u),
+    "certificate.calibrate": lambda u, o: is_staff(u),
+    "print_log.view": lambda u, o: is_staff(u),
     # public notice (công khai)
     "notice.manage": lambda u, o: is_staff(u),
     "notice.comments": lambda u, o: is_staff(u) or is_reviewer(u),
 }
 
 # Pages anyone may see without logging in; their rules answer True for an anonymous visitor.
-PUBLIC_ACTIONS = frozenset({"notice.public", "notice.comment"})
+PUBLIC_ACTIONS = frozenset({"notice.public", "notice.comment", "certificate.verify"})
 RULES.update({action: (lambda u, o: True) for action in PUBLIC_ACTIONS})
 
 

@@ -37,9 +37,10 @@ def template_dir() -> Path:
     return Path(current_app.root_path, current_app.template_folder)
 
 
-def font_face_css() -> str:
-    """The @font-face rules of the bundled font (absolute file URLs: no network, no host fonts)."""
-    fonts = static_dir() / "fonts"
+def font_face_css(static: Path | None = None) -> str:
+    """The @font-face rules of the bundled font (absolute file URLs: no network, no host fonts).
+    `static` is the static folder (default: the app's), for callers outside a Flask app context."""
+    fonts = (static or static_dir()) / "fonts"
     return "\n".join(
         f"@font-face {{ font-family: '{FONT_FAMILY}'; font-weight: {weight}; font-style: {style}; "
         f"src: url('{(fonts / name).as_uri()}'); }}"
@@ -59,6 +60,7 @@ def _release() -> None:
     # Drop the cached objects while the interpreter is still whole: FontConfiguration.__del__ fails
     # when it runs during module teardown.
     _stylesheet.cache_clear()
+    _stylesheet_text.cache_clear()
     font_config.cache_clear()
 
 
@@ -91,6 +93,26 @@ def metadata_tags(*, title: str, created: datetime) -> Markup:
         f'<meta name="dcterms.modified" content="{stamp}">\n'
         '<meta name="generator" content="thidua">'
     )
+
+
+@functools.cache
+def _stylesheet_text(css: str, base_url: str):
+    from weasyprint import CSS
+
+    return CSS(string=css, base_url=base_url, font_config=font_config())
+
+
+def render_html(html: str, *, css: str, base_url: str) -> bytes:
+    """PDF bytes of `html` styled by the CSS text `css` (which must carry `font_face_css(static)`), with
+    no Flask app: for worker processes rendering batches. Parsed stylesheets are cached by their text."""
+    from weasyprint import HTML
+
+    identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
+    with _lock:
+        document = HTML(string=html, base_url=base_url).render(
+            stylesheets=[_stylesheet_text(css, base_url)], font_config=font_config()
+        )
+        return document.write_pdf(pdf_identifier=identifier)
 
 
 def render_pdf(html: str, *, stylesheet_path: str) -> bytes:

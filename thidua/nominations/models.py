@@ -29,12 +29,13 @@ class NominationStatus(LabeledEnum):
     APPROVED = ("approved", "Hội đồng thông qua")
     NOT_APPROVED = ("not_approved", "Hội đồng không thông qua")
     AWARDED = ("awarded", "Đã khen thưởng")
+    DECLINED = ("declined", "Cấp trên không khen thưởng")  # an upward proposal the central level refused
     WITHDRAWN = ("withdrawn", "Đơn vị đã rút")
 
 
 # Statuses in which a nomination still counts (for duplicates and quotas).
 ACTIVE_STATUSES = frozenset(NominationStatus) - {NominationStatus.REJECTED, NominationStatus.NOT_APPROVED,
-                                                  NominationStatus.WITHDRAWN}
+                                                  NominationStatus.WITHDRAWN, NominationStatus.DECLINED}
 
 
 class SubmissionBatch(db.Model):
@@ -82,8 +83,8 @@ class Nomination(db.Model):
             "uq_nominations_active_nominee",
             "unit_id", "award_type_id", "year", "campaign_key", "nominee_key",
             unique=True,
-            sqlite_where=sa.text("status NOT IN ('withdrawn', 'rejected', 'not_approved')"),
-            postgresql_where=sa.text("status NOT IN ('withdrawn', 'rejected', 'not_approved')"),
+            sqlite_where=sa.text("status NOT IN ('withdrawn', 'rejected', 'not_approved', 'declined')"),
+            postgresql_where=sa.text("status NOT IN ('withdrawn', 'rejected', 'not_approved', 'declined')"),
         ),
         sa.Index("ix_nominations_status_submitted", "status", "submitted_at"),
         sa.Index("ix_nominations_unit_status", "unit_id", "status"),

@@ -33,7 +33,8 @@ TRANSITIONS: dict[str, tuple[frozenset[NominationStatus], NominationStatus]] = {
     "withdraw": (frozenset({S.DRAFT, S.SUBMITTED, S.RETURNED}), S.WITHDRAWN),
     "approve": (frozenset({S.ACCEPTED}), S.APPROVED),  # by the council (councils issue)
     "not_approve": (frozenset({S.ACCEPTED}), S.NOT_APPROVED),  # by the council
-    "award": (frozenset({S.APPROVED}), S.AWARDED),  # by a signed decision (awards issue)
+    "award": (frozenset({S.APPROVED}), S.AWARDED),  # by a signed decision, or the central one recorded
+    "decline": (frozenset({S.APPROVED}), S.DECLINED),  # the central level did not award an upward proposal
 }
 
 # Button captions, and the verb used in refusals ("Không thể <verb> hồ sơ …").
@@ -46,10 +47,12 @@ ACTION_LABELS = {
     "approve": "Hội đồng thông qua",
     "not_approve": "Hội đồng không thông qua",
     "award": "Ghi nhận đã khen thưởng",
+    "decline": "Ghi nhận cấp trên không khen thưởng",
 }
 _VERBS = {
     "submit": "gửi", "return": "trả lại", "accept": "tiếp nhận", "reject": "từ chối", "withdraw": "rút",
     "approve": "thông qua", "not_approve": "ghi nhận không thông qua", "award": "ghi nhận khen thưởng cho",
+    "decline": "ghi nhận không khen thưởng cho",
 }
 # Actions that need a written note: the unit must know what to complete, or why it was refused.
 NOTE_REQUIRED = {

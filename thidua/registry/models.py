@@ -125,6 +125,8 @@ class AwardRecord(db.Model):
     gold_book_number: Mapped[str | None] = mapped_column(sa.String(32))
     source: Mapped[RecordSource] = mapped_column(enum_column(RecordSource, "record_source"), default=RecordSource.MANUAL)
     note: Mapped[str | None] = mapped_column(sa.Text)
+    # Set when the award is revoked (thu hồi): the record stays for history but no longer counts.
+    revoked_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     person: Mapped[Person | None] = relationship(back_populates="awards")

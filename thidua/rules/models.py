@@ -144,3 +144,18 @@ class QuotaRule(db.Model):
 
     def describe(self) -> dict[str, Any]:
         return {"award": self.award_code, "basis": self.basis_code, "max_ratio": float(self.max_ratio)}
+
+
+class BaseSalary(db.Model):
+    """The base salary (mức lương cơ sở) from a date on; prize money is a coefficient of it."""
+
+    __tablename__ = "base_salaries"
+    __table_args__ = (sa.CheckConstraint("amount > 0", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    amount: Mapped[int] = mapped_column(sa.BigInteger)  # VND per month
+    effective_from: Mapped[date] = mapped_column(unique=True)
+    legal_ref: Mapped[str | None] = mapped_column(sa.String(255))  # e.g. "Nghị định 73/2024/NĐ-CP"
+
+    def __str__(self) -> str:
+        return f"{self.amount:,} đồng từ {self.effective_from:%d/%m/%Y}".replace(",", ".")
