@@ -67,6 +67,20 @@ class Config:
     TIMEZONE = os.environ.get("THIDUA_TIMEZONE", "Asia/Ho_Chi_Minh")
     TESTING = False
 
+    # The address citizens reach the app at: certificates' QR codes point to <PUBLIC_BASE_URL>/verify/<code>.
+    # Without it the QR code uses the address of the request (or http://localhost in background jobs).
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").rstrip("/")
+
+    # Background jobs (certificate batches) run on Huey: on Redis when REDIS_URL is set (with
+    # `flask thidua worker` as the consumer), otherwise on an SQLite file under instance/ consumed by a
+    # thread inside the web process — no extra server needed.
+    REDIS_URL = os.environ.get("REDIS_URL", "")
+    TASK_QUEUE_FILE = Path(os.environ.get("TASK_QUEUE_FILE", INSTANCE_PATH / "jobs.sqlite3"))
+    TASK_QUEUE_EMBEDDED = _bool("TASK_QUEUE_EMBEDDED", not REDIS_URL)
+    # Certificate batches: pages per chunk (one WeasyPrint document each) and worker processes.
+    PRINT_CHUNK_PAGES = int(os.environ.get("PRINT_CHUNK_PAGES", "200"))
+    PRINT_PROCESSES = int(os.environ.get("PRINT_PROCESSES", "2"))
+
 
 class TestConfig(Config):
     ENV_NAME = "testing"

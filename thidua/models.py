@@ -13,7 +13,17 @@ from thidua.awards.models import (
 )
 from thidua.campaigns.models import Campaign, CampaignDocument, CampaignRegistration
 from thidua.certificates.models import Artwork, CertificateTemplate, PrinterCalibration, PrintJob, PrintLog
-from thidua.clusters.models import Cluster, ClusterMembership
+from thidua.clusters.models import (
+    Cluster,
+    ClusterCriterion,
+    ClusterEvidence,
+    ClusterMembership,
+    ClusterOutcome,
+    ClusterScore,
+    ClusterScoreSheet,
+    ClusterYear,
+    CovenantCommitment,
+)
 from thidua.councils.models import (
     AgendaItem,
     Attendance,
@@ -78,7 +88,14 @@ __all__ = [
     "CampaignDocument",
     "CampaignRegistration",
     "Cluster",
+    "ClusterCriterion",
+    "ClusterEvidence",
     "ClusterMembership",
+    "ClusterOutcome",
+    "ClusterScore",
+    "ClusterScoreSheet",
+    "ClusterYear",
+    "CovenantCommitment",
     "Role",
     "RoleAssignment",
     "Unit",

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 class CouncilLevel(LabeledEnum):
     PROVINCE = ("province", "Hội đồng Thi đua - Khen thưởng tỉnh")
     UNIT = ("unit", "Hội đồng Thi đua - Khen thưởng cơ sở")
+    CLUSTER = ("cluster", "Hội nghị bình xét cụm, khối thi đua")  # the members' representatives vote (suy tôn)
 
 
 class MemberRole(LabeledEnum):
@@ -111,6 +112,8 @@ class CouncilSession(db.Model):
     __tablename__ = "council_sessions"
     __table_args__ = (
         sa.CheckConstraint("quorum_ratio > 0 AND quorum_ratio <= 1", name="quorum"),
+        sa.CheckConstraint("vote_threshold IS NULL OR (vote_threshold > 0 AND vote_threshold <= 1)",
+                           name="threshold_share"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -125,6 +128,9 @@ class CouncilSession(db.Model):
                                                       default=Aggregation.MEAN)
     normalise: Mapped[bool] = mapped_column(default=False)
     quorum_ratio: Mapped[Decimal] = mapped_column(sa.Numeric(4, 3), default=Decimal("0.667"))
+    # When set, every item of the session is voted against this share instead of its award type's
+    # threshold (a cluster's suy tôn sets its own); the basis stays the award type's.
+    vote_threshold: Mapped[Decimal | None] = mapped_column(sa.Numeric(4, 3))
     opened_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     reopen_count: Mapped[int] = mapped_column(default=0)

@@ -20,6 +20,9 @@ from flask import current_app
 from markupsafe import Markup, escape
 
 _lock = threading.Lock()
+# Decoded images (emblem, border) shared by every render of the process: WeasyPrint's `cache` option.
+# Keyed by URL; artwork files get a new random name when replaced, so an entry never goes stale.
+_image_cache: dict = {}
 FONT_FAMILY = "Thidua Serif"  # a name no host font has: a missing bundled file cannot pass unnoticed
 FONT_FILES = {  # (weight, style) → file in static/fonts
     ("normal", "normal"): "LiberationSerif-Regular.ttf",
@@ -61,6 +64,7 @@ def _release() -> None:
     # when it runs during module teardown.
     _stylesheet.cache_clear()
     _stylesheet_text.cache_clear()
+    _image_cache.clear()
     font_config.cache_clear()
 
 
@@ -110,7 +114,7 @@ def render_html(html: str, *, css: str, base_url: str) -> bytes:
     identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
     with _lock:
         document = HTML(string=html, base_url=base_url).render(
-            stylesheets=[_stylesheet_text(css, base_url)], font_config=font_config()
+            stylesheets=[_stylesheet_text(css, base_url)], font_config=font_config(), cache=_image_cache
         )
         return document.write_pdf(pdf_identifier=identifier)
 
@@ -127,6 +131,6 @@ def render_pdf(html: str, *, stylesheet_path: str) -> bytes:
     # WeasyPrint/Pango are not documented as thread-safe; one render at a time per process.
     with _lock:
         document = HTML(string=html, base_url=str(static_dir())).render(
-            stylesheets=[stylesheet(stylesheet_path)], font_config=font_config()
+            stylesheets=[stylesheet(stylesheet_path)], font_config=font_config(), cache=_image_cache
         )
         return document.write_pdf(pdf_identifier=identifier)
