@@ -35,8 +35,16 @@ def long_date(value: date | None, place: str | None = None) -> str:
     return f"{place}, {text}" if place else text
 
 
+def vnd(value: int | None, unit: str = " đ") -> str:
+    """Money the Vietnamese way, dots between thousands: 2340000 → "2.340.000 đ"."""
+    if value is None:
+        return ""
+    return f"{int(value):,}".replace(",", ".") + unit
+
+
 def register_jinja(app: Flask) -> None:
     app.jinja_env.filters.update(vn_date=vn_date, vn_datetime=vn_datetime, long_date=long_date)
+    app.jinja_env.filters.update(vnd=vnd)
     app.jinja_env.globals.update(can=can)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

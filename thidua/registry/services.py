@@ -393,3 +393,11 @@ def delete_discipline(record: DisciplineRecord) -> None:
     label(record, "discipline.delete")
     db.session.delete(record)
     db.session.flush()
+
+
+def mark_initiatives_used(initiatives, record: AwardRecord) -> None:
+    """The initiatives a dossier relied on have now earned `record`: they cannot be counted again for
+    another award (MoHA guidance 2025, domain.md §1d). Ones already used keep their first award."""
+    for initiative in initiatives:
+        if initiative.used_by_award_id is None and initiative.used_by_award is None:
+            initiative.used_by_award = record

@@ -196,8 +196,9 @@ class _History:
             if not self.lineage:
                 return found
             where = AwardRecord.unit_id.in_(self.lineage)
-        for record in db.session.scalars(sa.select(AwardRecord).where(where).order_by(AwardRecord.year,
-                                                                                        AwardRecord.id)):
+        # A revoked award (thu hồi) stays in the registry for history but no longer counts.
+        for record in db.session.scalars(sa.select(AwardRecord).where(where, AwardRecord.revoked_on.is_(None))
+                                         .order_by(AwardRecord.year, AwardRecord.id)):
             found[record.award_code][record.year].append(record)
         return found
 
@@ -345,7 +346,8 @@ class _History:
         if self.members:
             for pid, code in db.session.execute(
                 sa.select(AwardRecord.person_id, AwardRecord.award_code)
-                .where(AwardRecord.person_id.in_(self._member_ids()), AwardRecord.year == self.year)
+                .where(AwardRecord.person_id.in_(self._member_ids()), AwardRecord.year == self.year,
+                       AwardRecord.revoked_on.is_(None))
             ):
                 found[code].add(pid)
         return found

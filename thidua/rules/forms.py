@@ -223,3 +223,41 @@ class QuotaRuleForm(Form):
             "effective_to": self.effective_to.data,
             "note": self.note.data or None,
         }
+
+
+class VNMoneyField(IntegerField):
+    """An amount in đồng typed with or without thousands separators ("2.340.000", "2 340 000")."""
+
+    widget = TextInput()
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("render_kw", {}).setdefault("inputmode", "numeric")
+        super().__init__(label, validators, **kwargs)
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        text = "".join(valuelist[0].split()).replace(".", "").replace(",", "")
+        if not text.isdigit():
+            self.data = None
+            raise ValueError("Phải là số tiền (đồng), ví dụ 2.340.000.")
+        self.data = int(text)
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return f"{self.data:,}".replace(",", ".") if self.data is not None else ""
+
+
+class BaseSalaryForm(Form):
+    amount = VNMoneyField("Mức lương cơ sở (đồng/tháng)", validators=[
+        required("Vui lòng nhập mức lương cơ sở."), NumberRange(min=1, max=10**9, message="Số tiền không hợp lệ.")],
+        description="Ví dụ: 2.340.000")
+    effective_from = VNDateField("Áp dụng từ ngày", validators=[required("Vui lòng nhập ngày bắt đầu áp dụng.")])
+    legal_ref = StringField("Văn bản quy định", validators=[optional(), max_length(255)],
+                            description="Ví dụ: Nghị định 73/2024/NĐ-CP")
+
+    def values(self) -> dict:
+        return {"amount": self.amount.data, "effective_from": self.effective_from.data,
+                "legal_ref": self.legal_ref.data or None}

@@ -77,17 +77,17 @@ def used_count(unit_id: int, year: int, award_code: str) -> int:
 
 
 def basis_count(scope: set[int], year: int, basis_code: str) -> int:
-    """Distinct holders of `basis_code` in `year` among the units `scope`: award records of their
-    people (or of the units themselves, for a collective title) plus live dossiers filed by those units.
+    """Distinct holders of `basis_code` in `year` among the units `scope`: award records (not revoked) of
+    their people (or of the units themselves, for a collective title) plus live dossiers filed by those units.
     A person with both a record and the dossier that led to it counts once."""
     person_key = sa.literal("p", sa.String) + sa.cast(AwardRecord.person_id, sa.String)
     unit_key = sa.literal("u", sa.String) + sa.cast(AwardRecord.unit_id, sa.String)
     people = (sa.select(person_key.label("k")).join(Person, AwardRecord.person_id == Person.id)
               .where(AwardRecord.nominee_kind == NomineeKind.INDIVIDUAL, AwardRecord.award_code == basis_code,
-                     AwardRecord.year == year, Person.unit_id.in_(scope)))
+                     AwardRecord.year == year, Person.unit_id.in_(scope), AwardRecord.revoked_on.is_(None)))
     units = (sa.select(unit_key.label("k"))
              .where(AwardRecord.nominee_kind == NomineeKind.COLLECTIVE, AwardRecord.award_code == basis_code,
-                    AwardRecord.year == year, AwardRecord.unit_id.in_(scope)))
+                    AwardRecord.year == year, AwardRecord.unit_id.in_(scope), AwardRecord.revoked_on.is_(None)))
     dossiers = _live_of(basis_code, year).where(Nomination.unit_id.in_(scope))
     keys = sa.union(people, units, dossiers).subquery()
     return db.session.scalar(sa.select(sa.func.count()).select_from(keys))

@@ -11,7 +11,16 @@ import sqlalchemy as sa
 
 from thidua.extensions import db
 
-from .models import AwardCategory, AwardLevel, AwardType, DossierPart, LegalBasis, QuotaRule, VoteBasis
+from .models import (
+    AwardCategory,
+    AwardLevel,
+    AwardType,
+    BaseSalary,
+    DossierPart,
+    LegalBasis,
+    QuotaRule,
+    VoteBasis,
+)
 
 LAW_2022 = "06/2022/QH15"
 DECREE_98 = "98/2023/NĐ-CP"
@@ -97,6 +106,14 @@ QUOTAS = [
 ]
 
 
+# Base salary (mức lương cơ sở): amount in VND, effective from, legal reference (domain.md "Prize money").
+BASE_SALARIES = [
+    (1_490_000, date(2019, 7, 1), "Nghị định 38/2019/NĐ-CP"),
+    (1_800_000, date(2023, 7, 1), "Nghị định 24/2023/NĐ-CP"),
+    (2_340_000, date(2024, 7, 1), "Nghị định 73/2024/NĐ-CP"),
+]
+
+
 def seed_catalogue() -> int:
     """Create the legal bases, award types and quota rules that are missing. Returns how many
     award types were created."""
@@ -128,5 +145,9 @@ def seed_catalogue() -> int:
             db.session.add(QuotaRule(award_code=award, basis_code=basis_code, max_ratio=Decimal(ratio),
                                      hard_block=hard, legal_basis=bases.get(basis), legal_ref=article,
                                      effective_from=START, note=note))
+    known_days = set(db.session.scalars(sa.select(BaseSalary.effective_from)))
+    for amount, effective_from, legal_ref in BASE_SALARIES:
+        if effective_from not in known_days:
+            db.session.add(BaseSalary(amount=amount, effective_from=effective_from, legal_ref=legal_ref))
     db.session.flush()
     return created

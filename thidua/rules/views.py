@@ -11,8 +11,8 @@ from thidua.permissions import authorize, requires
 
 from . import services
 from .eligibility import UnknownCheck, award_names, describe
-from .forms import AwardTypeForm, LegalBasisForm, NewVersionForm, QuotaRuleForm
-from .models import AwardCategory, AwardLevel, AwardType, DossierPart, LegalBasis, QuotaRule
+from .forms import AwardTypeForm, BaseSalaryForm, LegalBasisForm, NewVersionForm, QuotaRuleForm
+from .models import AwardCategory, AwardLevel, AwardType, BaseSalary, DossierPart, LegalBasis, QuotaRule
 
 bp = Blueprint("rules", __name__, url_prefix="/catalogue")
 
@@ -204,3 +204,31 @@ def edit_quota(rule_id: int):
             flash("Đã lưu tỷ lệ khen thưởng.", "success")
             return redirect(url_for("rules.quotas"))
     return render_template("rules/quota_form.html", form=form, rule=rule)
+
+
+# --- base salaries (mức lương cơ sở) ---------------------------------------------------------------
+
+@bp.get("/base-salaries")
+@requires("catalogue.view")
+def base_salaries():
+    rows = db.session.scalars(sa.select(BaseSalary).order_by(BaseSalary.effective_from.desc())).all()
+    today = date.today()
+    current = next((r for r in rows if r.effective_from <= today), None)
+    return render_template("rules/base_salaries.html", rows=rows, current=current)
+
+
+@bp.route("/base-salaries/new", methods=["GET", "POST"])
+@requires("base_salary.manage")
+def create_base_salary():
+    form = BaseSalaryForm()
+    if form.validate_on_submit():
+        try:
+            salary = services.add_base_salary(**form.values())
+        except services.BaseSalaryError as exc:
+            db.session.rollback()
+            _show_error(form, exc)
+        else:
+            db.session.commit()
+            flash(f"Đã thêm mức lương cơ sở {salary}.", "success")
+            return redirect(url_for("rules.base_salaries"))
+    return render_template("rules/base_salary_form.html", form=form)
