@@ -94,6 +94,8 @@ class TestConfig(Config):
     REMEMBER_COOKIE_SECURE = False
     LOGIN_MAX_FAILURES = 3
     LOGIN_LOCKOUT_MINUTES = 15
+    # No consumer thread on the session's app: tests that run jobs start their own queue and consumer.
+    TASK_QUEUE_EMBEDDED = False
 
 
 def resolve_secret_key(config) -> str:

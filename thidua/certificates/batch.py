@@ -1,0 +1,272 @@
+"""Certificate batches: a whole decision's certificates, or one unit's, rendered in the background into
+one PDF that is kept for download.
+
+`start_print_job` (in the request) checks the selection and writes a queued PrintJob; the view commits and
+enqueues it (thidua.jobs). `run_print_job` (the task, in the consumer) builds every page's HTML here, with
+the database, splits the pages into chunks of at most PRINT_CHUNK_PAGES, renders the chunks in
+PRINT_PROCESSES worker processes (WeasyPrint is single-threaded; a worker needs no Flask app and returns
+its chunk's PDF, written to a temporary file), merges them in order with pypdf and writes the print log.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import logging
+import math
+import multiprocessing
+import secrets
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import selectinload
+
+from thidua.awards.models import Decision, DecisionItem
+from thidua.extensions import db
+from thidua.org.models import Unit
+
+from .models import JobStatus, PrinterCalibration, PrintJob, PrintMode
+from .services import MAX_COPIES, PrintRefused, log_prints
+
+log = logging.getLogger(__name__)
+
+# What the worker processes import, once, in the fork server before any job: a worker then starts in
+# milliseconds instead of importing WeasyPrint (~0.5 s) for every job. Workers run only
+# `thidua.documents.pdf.render_html`, so they never import the models (~40 MB less per worker).
+WORKER_PRELOAD = ["thidua.documents.pdf", "weasyprint"]
+FAILED_MESSAGE = ("Không tạo được tệp PDF do lỗi hệ thống ({kind}). Vui lòng thử lại; nếu vẫn lỗi, "
+                  "báo quản trị viên (chi tiết lỗi đã được ghi vào nhật ký máy chủ).")
+
+
+class BatchRefused(ValueError):
+    """The batch cannot be started; the message says why, in Vietnamese."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+# --- the selection ----------------------------------------------------------------------------------
+
+def selection(decision: Decision, unit: Unit | None = None) -> tuple[list[DecisionItem], int]:
+    """The items a batch prints, in annex order (position), and how many revoked items it skips.
+    With `unit`: the items whose group unit is `unit` or a unit below it."""
+    from thidua.org.queries import descendant_ids
+
+    query = (sa.select(DecisionItem).where(DecisionItem.decision_id == decision.id)
+             .options(selectinload(DecisionItem.person)).order_by(DecisionItem.position))
+    if unit is not None:
+        query = query.where(DecisionItem.group_unit_id.in_(descendant_ids([unit.id])))
+    items = db.session.scalars(query).all()
+    kept = [item for item in items if not item.is_revoked]
+    return kept, len(items) - len(kept)
+
+
+def unit_counts(decision: Decision) -> list[tuple[Unit, int]]:
+    """The decision's group units, each with how many printable items a batch for it holds (its own and
+    those of the units below it), sorted by name."""
+    from thidua.org.queries import descendant_ids
+
+    rows = db.session.execute(
+        sa.select(DecisionItem.group_unit_id, sa.func.count())
+        .where(DecisionItem.decision_id == decision.id, DecisionItem.revoked_at.is_(None),
+               DecisionItem.group_unit_id.is_not(None))
+        .group_by(DecisionItem.group_unit_id)
+    ).all()
+    direct = dict(rows)
+    units = db.session.scalars(sa.select(Unit).where(Unit.id.in_(direct))).all()
+    result = [(u, sum(n for uid, n in direct.items() if uid in descendant_ids([u.id]))) for u in units]
+    return sorted(result, key=lambda pair: pair[0].name)
+
+
+def start_print_job(decision: Decision, *, unit: Unit | None = None, mode: PrintMode,
+                    calibration: PrinterCalibration | None = None, copies: int = 1, user) -> PrintJob:
+    """Queue a batch of `decision`'s certificates (all, or `unit`'s): a PrintJob in "queued" with its page
+    count. The caller commits, then enqueues it (`thidua.jobs.enqueue_print_job`). The number of revoked
+    items skipped is on `job.skipped` (not stored). Raises BatchRefused for a draft decision, an empty
+    selection or a wrong number of copies."""
+    if not decision.is_issued:
+        raise BatchRefused("Quyết định chưa ban hành: chưa in được giấy khen, bằng khen.")
+    if not 1 <= copies <= MAX_COPIES:
+        raise BatchRefused(f"Số bản in mỗi người phải từ 1 đến {MAX_COPIES}.", "copies")
+    items, skipped = selection(decision, unit)
+    if not items:
+        where = f" thuộc {unit.name}" if unit is not None else ""
+        reason = " (các trường hợp đều đã bị thu hồi)" if skipped else ""
+        raise BatchRefused(f"Không có cá nhân, tập thể nào{where} để in{reason}.", "unit_id")
+    job = PrintJob(decision=decision, unit=unit, mode=mode, calibration=calibration, copies=copies,
+                   total=len(items) * copies, requested_by=user, status=JobStatus.QUEUED)
+    db.session.add(job)
+    db.session.flush()
+    job.skipped = skipped
+    return job
+
+
+# --- the task ---------------------------------------------------------------------------------------
+
+def chunk_sizes(pages: int, *, max_pages: int, processes: int) -> list[int]:
+    """Sizes of the chunks of a `pages`-page batch: at most `max_pages` each, as equal as possible, and a
+    multiple of `processes` of them when there are enough pages, so no worker idles while another renders
+    a last chunk alone (500 pages, 200, 2 processes → 4 × 125, not 200 + 200 + 100)."""
+    if pages <= 0:
+        return []
+    count = math.ceil(pages / max(1, max_pages))
+    count = min(pages, math.ceil(count / processes) * processes)
+    base, extra = divmod(pages, count)
+    return [base + 1 if i < extra else base for i in range(count)]
+
+
+def worker_pool(processes: int) -> concurrent.futures.ProcessPoolExecutor:
+    """A pool of worker processes started by a fork server ("fork" is unsafe in a threaded web process:
+    a child could inherit a lock held by another thread). Each worker renders one chunk and exits: a
+    worker that had rendered five 200-page chunks held ~250 MB instead of ~170 MB (memory WeasyPrint and
+    the allocator do not give back), and a new one costs ~60 ms (fork + loading the fonts)."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(WORKER_PRELOAD)
+    return concurrent.futures.ProcessPoolExecutor(max_workers=processes, mp_context=context, max_tasks_per_child=1)
+
+
+def merge(paths: list[Path], target: Path) -> int:
+    """Concatenate PDF files in order into `target`; return its size."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for path in paths:
+        writer.append(str(path))
+    with target.open("wb") as out:
+        writer.write(out)
+    writer.close()
+    return target.stat().st_size
+
+
+def _set_progress(job_id: int, done: int) -> None:
+    # Its own short transaction, beside the task's session, so the job page sees progress at once without
+    # expiring (and reloading) the items the task holds.
+    with db.engine.begin() as conn:
+        conn.execute(sa.update(PrintJob).where(PrintJob.id == job_id).values(done=done))
+
+
+def _pages(items: list[DecisionItem], *, template, mode: PrintMode, calibration, copies: int) -> Iterator[str]:
+    from .render import fields_for, page_html, public_base_url
+
+    base_url = public_base_url()
+    for item in items:
+        page = page_html(template, fields_for(item, base_url=base_url), mode=mode, calibration=calibration)
+        for _ in range(copies):
+            yield page
+
+
+def render_batch(items: list[DecisionItem], *, mode: PrintMode, calibration=None, copies: int = 1,
+                 target: Path, progress=None) -> int:
+    """Render the certificates of `items` (each `copies` times, in order) into the PDF file `target`, in
+    chunks on worker processes; `progress(pages_done)` is called as chunks finish. Returns the page count.
+    Needs an app context (the pages' fields come from the database).
+
+    A worker returns its chunk's PDF bytes (a few hundred kB per 100 pages), which are written at once to a
+    temporary file; the files are merged after the workers have exited, so the peak memory is the larger of
+    rendering (this process + the workers) and merging (this process alone), not their sum."""
+    from thidua.documents.pdf import render_html, static_dir
+
+    from .render import document_created, document_css, document_html, template_for
+
+    decision = items[0].decision
+    template = template_for(decision.award_type.code)
+    static = static_dir()
+    css = document_css(template, mode=mode, static_dir=static)
+    title = f"{template.name}: {decision}"
+    created = document_created(items[0])
+    config = current_app.config
+    processes = max(1, int(config["PRINT_PROCESSES"]))
+    sizes = chunk_sizes(len(items) * copies, max_pages=int(config["PRINT_CHUNK_PAGES"]), processes=processes)
+    pages = _pages(items, template=template, mode=mode, calibration=calibration, copies=copies)
+    done = 0
+    with tempfile.TemporaryDirectory(prefix="thidua-print-") as tmp:
+        paths = [Path(tmp, f"{n:04d}.pdf") for n in range(len(sizes))]
+        with worker_pool(processes) as pool:
+            pending: dict[concurrent.futures.Future, tuple[int, Path]] = {}
+
+            def collect(timeout):
+                nonlocal done
+                finished, _ = concurrent.futures.wait(pending, timeout=timeout,
+                                                      return_when=concurrent.futures.FIRST_COMPLETED)
+                for future in finished:
+                    size, path = pending.pop(future)
+                    path.write_bytes(future.result())  # a worker's exception is raised here
+                    done += size
+                    if progress is not None:
+                        progress(done)
+
+            # Each chunk is handed to the workers as soon as its HTML is built, so building the next one
+            # overlaps their rendering.
+            for size, path in zip(sizes, paths, strict=True):
+                html = document_html([next(pages) for _ in range(size)], title=title, created=created)
+                pending[pool.submit(render_html, html, css=css, base_url=str(static))] = (size, path)
+                collect(timeout=0)
+            while pending:
+                collect(timeout=None)
+        merge(paths, target)
+    return done
+
+
+def run_print_job(job_id: int) -> None:
+    """The task: render a queued PrintJob into UPLOAD_FOLDER and log the prints, committing as it goes
+    (running → progress after each chunk → done, or failed with a readable message and the traceback in
+    the server log). A job that is not queued (already run, e.g. delivered twice) is left alone."""
+    from thidua.audit.services import acting_as
+
+    job = db.session.get(PrintJob, job_id)
+    if job is None or job.status != JobStatus.QUEUED:
+        log.warning("print job %s: not queued, skipped", job_id)
+        return
+    job.status = JobStatus.RUNNING
+    job.started_at = datetime.now(UTC)
+    db.session.commit()
+    target = None
+    started = time.perf_counter()
+    try:
+        with acting_as(job.requested_by):
+            items, _skipped = selection(job.decision, job.unit)
+            if not items:
+                raise BatchRefused("Không còn cá nhân, tập thể nào để in (các trường hợp đã bị thu hồi).")
+            # No write to the job through this session until the pages are rendered: the progress updates
+            # run on another connection and would wait for the row lock (PostgreSQL) or the file (SQLite).
+            target = Path(current_app.config["UPLOAD_FOLDER"]) / f"{secrets.token_hex(16)}.pdf"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            render_batch(items, mode=job.mode, calibration=job.calibration, copies=job.copies, target=target,
+                         progress=lambda done: _set_progress(job_id, done))
+            job.total = len(items) * job.copies
+            job.stored_name = target.name
+            job.size = target.stat().st_size
+            job.done = job.total
+            job.status = JobStatus.DONE
+            job.finished_at = datetime.now(UTC)
+            log_prints(items, user=job.requested_by, mode=job.mode, copies=job.copies, job=job)
+            db.session.commit()
+    except Exception as exc:
+        db.session.rollback()
+        log.exception("print job %s failed", job_id)
+        if target is not None:
+            target.unlink(missing_ok=True)
+        _fail(job_id, _message(exc))
+        return
+    log.info("print job %s: %s pages in %.2f s", job_id, job.total, time.perf_counter() - started)
+
+
+def _message(exc: Exception) -> str:
+    from .render import TemplateInvalid
+
+    if isinstance(exc, BatchRefused | PrintRefused | TemplateInvalid):
+        return str(exc)
+    return FAILED_MESSAGE.format(kind=type(exc).__name__)
+
+
+def _fail(job_id: int, message: str) -> None:
+    job = db.session.get(PrintJob, job_id)
+    job.status = JobStatus.FAILED
+    job.error = message
+    job.finished_at = datetime.now(UTC)
+    db.session.commit()
