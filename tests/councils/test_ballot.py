@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from decimal import Decimal
 from fractions import Fraction
 
 import pytest
@@ -445,3 +446,24 @@ def test_close_on_postgresql_leaves_no_box_row_with_a_voters_transaction_id(unit
     boxes = xmins("ballot_boxes")
     assert len(boxes) == 1 and boxes.isdisjoint(xmins("ballot_receipts"))
     assert _box_counts(item_ids[0]) == (3, 0) and _box_counts(item_ids[1]) == (0, 3)
+
+
+# --- a session's own threshold (a cluster's suy tôn) ----------------------------------------------------
+
+@pytest.mark.parametrize(("agrees", "passed"), [(5, True), (4, False)])
+def test_tally_session_threshold_replaces_award_threshold_at_its_boundary(unit, agrees, passed):
+    session, members = voting_session(unit, members=10)  # CSTĐ cấp tỉnh: 90% of all members
+    session.vote_threshold = Decimal("0.5")
+    item = session.agenda[0]
+    vote_all(item, members, agrees=agrees)
+    t = tally(item)
+    assert (t.threshold, t.base, t.passed) == (Fraction(1, 2), 10, passed)
+
+
+def test_tally_session_threshold_makes_the_vote_required_for_an_award_without_vote(unit):
+    session, members = voting_session(unit, members=4, code="LDTT")
+    session.vote_threshold = Decimal("0.75")
+    item = session.agenda[0]
+    vote_all(item, members[:2], agrees=2)  # 2 of the 4 members: a majority of ballots, not 75% of members
+    t = tally(item)
+    assert t.vote_required and t.threshold == Fraction(3, 4) and t.passed is False

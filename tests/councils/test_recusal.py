@@ -86,6 +86,23 @@ def test_member_who_is_officer_of_the_nominating_unit_is_recused(db, unit, seats
     assert is_recused(item, council_member)  # an officer of the department acts for the school below it
 
 
+def test_on_a_cluster_council_the_head_units_representative_votes_on_other_members(db, unit, province):
+    """The head unit files every member's flag dossier as a formality; its representative is still a voter,
+    kept out only of its own unit's candidacy."""
+    head_rep = make_user(roles=[Role.COUNCIL_MEMBER, Role.UNIT_OFFICER], unit=unit)
+    other = make_unit(parent=province)
+    council = make_council(unit=unit, level="cluster", members=[(head_rep, "chair")])
+    council.members[0].unit_id = unit.id
+    _, other_item = _session(council, make_nomination(unit=unit, nominee_unit=other, code="CTD_TINH",
+                                                      status="accepted"))
+    _, own_item = _session(council, make_nomination(unit=unit, nominee_unit=unit, code="CTD_TINH",
+                                                    status="accepted"))
+
+    assert not is_recused(other_item, council.members[0])
+    assert is_recused(own_item, council.members[0])
+    assert own_item.recusals[0].reason == recusal.REASON_SAME_UNIT
+
+
 def test_automatic_recusals_twice_stores_one_row(db, unit, seats):
     seats.members[1].unit_id = unit.id
     session, item = _session(seats, make_nomination(unit=unit, person=make_person(unit=unit), status="accepted"))

@@ -246,7 +246,8 @@ def _box(item: AgendaItem) -> tuple[int, int]:
 
 
 def tally(item: AgendaItem) -> Tally:
-    """Count `item`'s ballots and hold them against its award type's threshold (see the module docstring)."""
+    """Count `item`'s ballots and hold them against its award type's threshold, or the session's
+    `vote_threshold` when set (see the module docstring)."""
     from thidua.rules.models import VoteBasis
 
     session = item.session
@@ -258,8 +259,11 @@ def tally(item: AgendaItem) -> Tally:
     recused = len(_recused_ids(item) & voting)
     eligible = len(_eligible(item))
     quorum = _quorum(session)
-    if award_type.vote_required:
-        threshold = Fraction(award_type.vote_threshold)
+    # A session's own threshold (a cluster's suy tôn) replaces the award type's and makes the vote required.
+    vote_required = award_type.vote_required or session.vote_threshold is not None
+    if vote_required:
+        threshold = Fraction(session.vote_threshold if session.vote_threshold is not None
+                             else award_type.vote_threshold)
         basis = award_type.vote_basis
         base = members - recused if basis == VoteBasis.ALL_MEMBERS else eligible
         share = Fraction(agree, base) if base else Fraction(0)
@@ -268,7 +272,7 @@ def tally(item: AgendaItem) -> Tally:
         threshold, basis, base = None, None, ballots
         share = Fraction(agree, ballots) if ballots else None
         passed = (agree * 2 > ballots) if ballots else None
-    return Tally(item=item, vote_required=award_type.vote_required, agree=agree, disagree=disagree,
+    return Tally(item=item, vote_required=vote_required, agree=agree, disagree=disagree,
                  ballots=ballots, eligible=eligible, members=members, recused=recused, basis=basis, base=base,
                  threshold=threshold, quorum=quorum, share=share, passed=passed)
 

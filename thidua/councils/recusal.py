@@ -6,7 +6,8 @@ A member is recused **automatically** from an agenda item when
 - their unit is the nominee's unit (a collective's `nominee_unit`, an individual's `person.unit`), or —
   when the council's `recuse_related_units` is set — a unit above or below it at any depth;
 - their user created the dossier, or acts for the nominating unit as its unit officer (an officer of
-  a unit acts for every unit below it, as in `permissions.acts_for`).
+  a unit acts for every unit below it, as in `permissions.acts_for`) — except on a cluster's council,
+  where the head unit files every member's dossier as a formality.
 
 Members may also **declare** a conflict on an item with a reason while the session is planned or open.
 Decision on lifting: staff (who run the session) may lift a *declared* recusal only while the session
@@ -30,7 +31,15 @@ from thidua.extensions import db
 from thidua.org.models import Unit
 from thidua.text import nfc
 
-from .models import AgendaItem, AttendanceStatus, CouncilMember, CouncilSession, Recusal, SessionStatus
+from .models import (
+    AgendaItem,
+    AttendanceStatus,
+    CouncilLevel,
+    CouncilMember,
+    CouncilSession,
+    Recusal,
+    SessionStatus,
+)
 
 # Attendance that lets a member's opinion count: in person, or in writing (domain.md §1f).
 VOTING_ATTENDANCE = frozenset({AttendanceStatus.PRESENT, AttendanceStatus.ABSENT_WRITTEN})
@@ -96,6 +105,10 @@ def conflict_reason(item: AgendaItem, member: CouncilMember, *, parents: dict[in
         if related and (member.unit_id in _ancestors(parents, nominee_unit)
                         or nominee_unit in _ancestors(parents, member.unit_id)):
             return REASON_RELATED_UNIT
+    if item.session.council.level == CouncilLevel.CLUSTER:
+        # A cluster's dossiers are filed by its head unit on behalf of all members: its representative
+        # is a voter like the others, kept out only of its own unit's candidacy (above).
+        return None
     if n.created_by_id is not None and n.created_by_id == member.user_id:
         return REASON_NOMINATOR
     if n.unit_id in scopes.get(member.user_id, ()):
