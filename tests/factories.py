@@ -221,7 +221,7 @@ def make_session(*, council, status: str = "planned", nominations=(), rubric=Non
 
 def make_decision(*, issuer: Unit, code: str = "BK_TINH", awardees=(), issued: bool = True, **kw):
     """A decision of `issuer` for `code` with one item per awardee — a Person or a Unit (collective), or a
-    (nominee, achievement) pair. When `issued`, it carries a number, a signer, gold-book numbers 1..n,
+    (nominee, achievement) pair. When `issued`, it carries a number, a signer, the next numbers of the gold book,
     amounts and verification codes, set directly (tests of the issuing service use the service)."""
     import secrets
     from base64 import b32encode
@@ -248,10 +248,17 @@ def make_decision(*, issuer: Unit, code: str = "BK_TINH", awardees=(), issued: b
         decision.signer_title = decision.signer_title or "CHỦ TỊCH"
         decision.base_salary = decision.base_salary or 2_340_000
         decision.issued_at = datetime.now(UTC)
-    book = None
+    book, first = None, 1
     if issued and awardees:
-        book = GoldBook(issuer_unit=issuer, award_code=code, year=signed_on.year + 1000 + n, last_number=len(awardees))
-        db.session.add(book)
+        import sqlalchemy as sa
+
+        book = db.session.scalar(sa.select(GoldBook).where(GoldBook.issuer_unit_id == issuer.id,
+                                                           GoldBook.award_code == code, GoldBook.year == signed_on.year))
+        if book is None:
+            book = GoldBook(issuer_unit=issuer, award_code=code, year=signed_on.year, last_number=0)
+            db.session.add(book)
+        first = book.last_number + 1
+        book.last_number += len(awardees)
     total = 0
     for position, entry in enumerate(awardees, start=1):
         nominee, achievement = entry if isinstance(entry, tuple) else (entry, None)
@@ -270,10 +277,59 @@ def make_decision(*, issuer: Unit, code: str = "BK_TINH", awardees=(), issued: b
             awardee_name=nominee.full_name if is_person else nominee.name,
             awardee_detail=(nominee.position or (nominee.unit.name if nominee.unit else None)) if is_person else None,
             achievement=achievement or decision.achievement_default, coefficient=at.coefficient, amount=amount,
-            gold_book=book, gold_book_number=position if issued else None,
+            gold_book=book, gold_book_number=first + position - 1 if issued else None,
             verify_code=b32encode(secrets.token_bytes(13)).decode("ascii").rstrip("=") if issued else None,
         ))
     decision.total_amount = total
     db.session.add(decision)
     db.session.flush()
     return decision
+
+
+# --- cluster years (covenant, criteria, scores, suy tôn) -------------------------------------------------
+
+def make_cluster_year(*, cluster=None, units=None, year: int = 2025, status: str = "setup", criteria=None,
+                      signed: bool = False, head=None, deputy=None, **kw):
+    """A year of `cluster` (or of a new cluster of `units`, default three new departments). `criteria` is a
+    list of (code, label, kind, max_points, step) rows, a kind "group" row opening a group that the next
+    rows belong to until the next group (default: groups I and II, criteria 1–4 worth 100, a bonus item
+    limited to 5 and a penalty item limited to 5). `signed` records every member's signed covenant."""
+    from decimal import Decimal
+
+    from thidua.clusters.models import (
+        ClusterCriterion,
+        ClusterYear,
+        ClusterYearStatus,
+        CovenantCommitment,
+        CriterionKind,
+    )
+
+    if cluster is None:
+        units = list(units) if units is not None else [make_unit() for _ in range(3)]
+        cluster = make_cluster(units=units)
+    cy = ClusterYear(cluster=cluster, year=year, status=ClusterYearStatus(status), head_unit=head, deputy_unit=deputy,
+                     **kw)
+    rows = criteria if criteria is not None else [
+        ("I", "Thực hiện nhiệm vụ chính trị", "group", 60, 1), ("1", "Kết quả chỉ tiêu kinh tế", "normal", 30, 0.5),
+        ("2", "Kết quả chỉ tiêu xã hội", "normal", 30, 0.5),
+        ("II", "Công tác thi đua, khen thưởng", "group", 40, 1), ("3", "Tổ chức phong trào", "normal", 20, 0.5),
+        ("4", "Nhân rộng điển hình tiên tiến", "normal", 20, 0.5),
+        ("T", "Điểm thưởng", "bonus", 5, 0.5), ("Tr", "Điểm trừ", "penalty", 5, 0.5),
+    ]
+    group = None
+    for position, (code, label, kind, max_points, step) in enumerate(rows, start=1):
+        kind = CriterionKind(kind)
+        node = ClusterCriterion(code=code, label=label, kind=kind, max_points=Decimal(str(max_points)),
+                                step=Decimal(str(step)), position=position,
+                                parent=group if kind == CriterionKind.NORMAL else None)
+        cy.criteria.append(node)
+        if kind == CriterionKind.GROUP:
+            group = node
+    if signed:
+        for m in cluster.memberships:
+            cy.commitments.append(CovenantCommitment(unit=m.unit, targets="Hoàn thành 100% chỉ tiêu được giao",
+                                                     signatory_name=f"Lãnh đạo {m.unit.name}",
+                                                     signatory_title="Chủ tịch", signed_on=date(year, 2, 15)))
+    db.session.add(cy)
+    db.session.flush()
+    return cy

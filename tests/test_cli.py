@@ -13,6 +13,8 @@ from thidua.audit.models import AuditEntry
 from thidua.audit.services import SYSTEM, acting_as
 from thidua.auth.models import Role, User
 from thidua.auth.services import authenticate
+from thidua.awards.models import Decision, DecisionItem
+from thidua.certificates.models import CertificateTemplate
 from thidua.demo import (
     DEMO_PASSWORD,
     PEOPLE,
@@ -61,7 +63,7 @@ def create_admin(runner, username="quantri", password="mat-khau-123", **extra):
 def counts(db) -> dict[str, int]:
     models = (Unit, UnitSuccession, Cluster, ClusterMembership, User, RoleAssignment, Campaign, Person, AwardRecord,
               AnnualEvaluation, Initiative, Nomination, NominationAttachment, NominationEvent, PublicNotice,
-              NoticeComment, AuditEntry)
+              NoticeComment, AuditEntry, Decision, DecisionItem, CertificateTemplate)
     return {m.__name__: db.session.scalar(sa.select(sa.func.count()).select_from(m)) for m in models}
 
 
@@ -128,7 +130,8 @@ def test_seed_demo_creates_the_demo_data_and_prints_the_credentials(runner, db):
     officer = db.session.scalar(sa.select(User).where(User.username == "donvi"))
     assert [u.code for u in officer.officer_units] == ["38.SGDDT"]
     assert n["Person"] == len(PEOPLE) >= 20 and n["AwardRecord"] > 50 and n["AnnualEvaluation"] > 50
-    assert n["Nomination"] == 6 and n["PublicNotice"] == 1
+    assert n["Nomination"] == 10 and n["PublicNotice"] == 1
+    assert n["Decision"] == 1 and n["DecisionItem"] == 4 and n["CertificateTemplate"] == 3
 
 
 def test_seed_demo_twice_changes_nothing(runner, db):
@@ -164,7 +167,7 @@ def test_seed_demo_adds_the_nominations_slice_to_an_older_demo(runner, db):
     assert result.exit_code == 0, result.output
     assert "Đã nạp dữ liệu mẫu." in result.output
     n = counts(db)
-    assert n["User"] == len(USERS) and n["Person"] == len(PEOPLE) and n["Nomination"] == 6
+    assert n["User"] == len(USERS) and n["Person"] == len(PEOPLE) and n["Nomination"] == 10 and n["Decision"] == 1
 
 
 def test_seed_demo_refuses_to_run_in_production(app, runner, db):
@@ -199,6 +202,11 @@ def test_seed_demo_dossiers_are_draft_submitted_and_returned(demo):
         ("Lê Thị Thanh Tâm", "BK_TINH"): NominationStatus.SUBMITTED,
         ("Phạm Thị Kim Oanh", "BK_TINH"): NominationStatus.SUBMITTED,
         ("Trường Tiểu học Điện Biên", "TTLDTT"): NominationStatus.DRAFT,
+        # awarded by the demo's decision 215/QĐ-UBND
+        ("Trường THPT chuyên Lam Sơn", "BK_TINH"): NominationStatus.AWARDED,
+        ("Trịnh Thị Hương", "BK_TINH"): NominationStatus.AWARDED,
+        ("Nguyễn Văn Thắng", "BK_TINH"): NominationStatus.AWARDED,
+        ("Hà Thị Yến", "BK_TINH"): NominationStatus.AWARDED,
     }
     returned = demo["Đỗ Thị Ngọc Ánh", "CSTDCS"]
     assert [e.action for e in returned.events] == ["submit", "return"] and returned.events[-1].note == RETURN_NOTE

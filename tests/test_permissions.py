@@ -17,7 +17,20 @@ import sqlalchemy as sa
 from tests import factories
 from tests.registry.test_importer import person_row, xlsx
 from thidua.auth.models import Role
+from thidua.awards import proposals as proposal_services
+from thidua.awards.models import FundBudget
 from thidua.campaigns.models import CampaignDocument
+from thidua.certificates import render
+from thidua.certificates.models import (
+    Artwork,
+    ArtworkKind,
+    JobStatus,
+    PrinterCalibration,
+    PrintJob,
+    PrintMode,
+)
+from thidua.certificates.seed import seed_certificate_templates
+from thidua.clusters.models import ClusterEvidence, ClusterScoreSheet, SheetKind
 from thidua.councils.models import Attendance, AttendanceStatus, Recusal
 from thidua.nominations.models import NominationAttachment, SubmissionBatch
 from thidua.notices import services as notice_services
@@ -46,6 +59,16 @@ class Case:
     def __str__(self) -> str:
         return f"{self.endpoint}{'[' + self.note + ']' if self.note else ''}"
 
+
+def DRAFT_ITEM(w) -> int:
+    return w["draft_decision"].items[0].id
+
+
+def CY(w) -> str:
+    return f"/cluster-years/{w['cluster_year'].id}"
+
+
+CY_VIEW = STAFF | {Role.APPROVER, Role.UNIT_OFFICER}
 
 CASES: list[Case] = [
     Case("static", "GET", lambda w: "/static/css/app.css", EVERYONE),
@@ -274,6 +297,129 @@ CASES: list[Case] = [
          lambda w: f"/public/notices/{w['notice'].id}/candidates/{w['notice_candidate'].id}", EVERYONE),
     Case("notices.public_comment", "POST",
          lambda w: f"/public/notices/{w['notice'].id}/candidates/{w['notice_candidate'].id}", EVERYONE, "post"),
+    # award decisions
+    Case("awards.index", "GET", lambda w: "/decisions/", STAFF | {Role.APPROVER}),
+    Case("awards.create", "GET", lambda w: "/decisions/new", STAFF),
+    Case("awards.create", "GET", lambda w: f"/decisions/new?award_type={w['approved_nomination'].award_type_id}",
+         STAFF, "award chosen"),
+    Case("awards.create", "POST", lambda w: f"/decisions/new?award_type={w['approved_nomination'].award_type_id}",
+         STAFF, "post"),
+    Case("awards.detail", "GET", lambda w: f"/decisions/{w['decision'].id}", STAFF | {Role.APPROVER}),
+    Case("awards.detail", "GET", lambda w: f"/decisions/{w['draft_decision'].id}", STAFF | {Role.APPROVER}, "draft"),
+    Case("awards.edit", "GET", lambda w: f"/decisions/{w['draft_decision'].id}/edit", STAFF),
+    Case("awards.edit", "GET", lambda w: f"/decisions/{w['decision'].id}/edit", frozenset(), "issued"),
+    Case("awards.add_items", "GET", lambda w: f"/decisions/{w['draft_decision'].id}/items/add", STAFF),
+    Case("awards.edit_item", "GET", lambda w: f"/decisions/{w['draft_decision'].id}/items/{DRAFT_ITEM(w)}/edit", STAFF),
+    Case("awards.move_item", "POST", lambda w: f"/decisions/{w['draft_decision'].id}/items/{DRAFT_ITEM(w)}/move", STAFF),
+    Case("awards.remove_item", "POST", lambda w: f"/decisions/{w['draft_decision'].id}/items/{DRAFT_ITEM(w)}/remove",
+         STAFF),
+    Case("awards.issue", "GET", lambda w: f"/decisions/{w['draft_decision'].id}/issue", STAFF),
+    Case("awards.issue", "POST", lambda w: f"/decisions/{w['draft_decision'].id}/issue", STAFF, "post"),
+    Case("awards.issue", "GET", lambda w: f"/decisions/{w['decision'].id}/issue", frozenset(), "issued"),
+    Case("awards.revoke", "GET", lambda w: f"/decisions/{w['decision'].id}/items/{w['decision_item'].id}/revoke", STAFF),
+    Case("awards.revoke", "POST", lambda w: f"/decisions/{w['decision'].id}/items/{w['decision_item'].id}/revoke",
+         STAFF, "post"),
+    Case("rules.base_salaries", "GET", lambda w: "/catalogue/base-salaries", SIGNED_IN),
+    Case("rules.create_base_salary", "GET", lambda w: "/catalogue/base-salaries/new", ADMIN),
+    Case("rules.create_base_salary", "POST", lambda w: "/catalogue/base-salaries/new", ADMIN, "post"),
+    # decision documents and the reward fund
+    Case("award_documents.annex_pdf", "GET", lambda w: f"/decisions/{w['decision'].id}/annex.pdf", STAFF | {Role.APPROVER}),
+    Case("award_documents.annex_xlsx", "GET", lambda w: f"/decisions/{w['decision'].id}/annex.xlsx",
+         STAFF | {Role.APPROVER}),
+    Case("award_documents.draft_docx", "GET", lambda w: f"/decisions/{w['decision'].id}/draft.docx",
+         STAFF | {Role.APPROVER}),
+    Case("award_documents.annex_pdf", "GET", lambda w: f"/decisions/{w['draft_decision'].id}/annex.pdf",
+         STAFF | {Role.APPROVER}, "draft"),
+    Case("award_documents.draft_docx", "GET", lambda w: f"/decisions/{w['draft_decision'].id}/draft.docx",
+         STAFF | {Role.APPROVER}, "draft"),
+    Case("fund.index", "GET", lambda w: "/fund/", STAFF | {Role.APPROVER}),
+    Case("fund.spending", "GET", lambda w: f"/fund/{w['decision'].issuer_unit_id}/{w['decision'].signed_on.year}",
+         STAFF | {Role.APPROVER}),
+    Case("fund.spending_xlsx", "GET",
+         lambda w: f"/fund/{w['decision'].issuer_unit_id}/{w['decision'].signed_on.year}.xlsx", STAFF | {Role.APPROVER}),
+    Case("fund.create_budget", "GET", lambda w: "/fund/budgets/new", STAFF),
+    Case("fund.create_budget", "POST", lambda w: "/fund/budgets/new", STAFF, "post"),
+    Case("fund.edit_budget", "GET", lambda w: f"/fund/budgets/{w['fund_budget'].id}/edit", STAFF),
+    Case("fund.edit_budget", "POST", lambda w: f"/fund/budgets/{w['fund_budget'].id}/edit", STAFF, "post"),
+    # upward proposals
+    Case("proposals.index", "GET", lambda w: "/proposals/", STAFF | {Role.APPROVER}),
+    Case("proposals.create", "GET", lambda w: "/proposals/new", STAFF),
+    Case("proposals.detail", "GET", lambda w: f"/proposals/{w['draft_proposal'].id}", STAFF | {Role.APPROVER}),
+    Case("proposals.edit", "GET", lambda w: f"/proposals/{w['draft_proposal'].id}/edit", STAFF),
+    Case("proposals.edit", "GET", lambda w: f"/proposals/{w['submitted_proposal'].id}/edit", frozenset(), "submitted"),
+    Case("proposals.move_item", "POST",
+         lambda w: f"/proposals/{w['draft_proposal'].id}/items/{w['draft_proposal_item'].id}/move/up", STAFF),
+    Case("proposals.remove_item", "POST",
+         lambda w: f"/proposals/{w['draft_proposal'].id}/items/{w['draft_proposal_item'].id}/remove", STAFF),
+    Case("proposals.submit", "POST", lambda w: f"/proposals/{w['draft_proposal'].id}/submit", STAFF),
+    Case("proposals.return_", "GET", lambda w: f"/proposals/{w['submitted_proposal'].id}/return", STAFF),
+    Case("proposals.reference", "GET", lambda w: f"/proposals/{w['submitted_proposal'].id}/reference", STAFF),
+    Case("proposals.decision", "POST", lambda w: f"/proposals/{w['submitted_proposal'].id}/decision", STAFF),
+    Case("proposals.package", "GET", lambda w: f"/proposals/{w['draft_proposal'].id}/package.zip",
+         STAFF | {Role.APPROVER}),
+    # certificates: templates, artwork, calibration, single prints, the print log, public verification
+    Case("certificates.templates", "GET", lambda w: "/certificates/templates", ADMIN),
+    Case("certificates.template_edit", "GET", lambda w: f"/certificates/templates/{w['certificate_template'].id}/edit",
+         ADMIN),
+    Case("certificates.template_preview", "GET",
+         lambda w: f"/certificates/templates/{w['certificate_template'].id}/preview.pdf?mode=blank", ADMIN),
+    Case("certificates.artwork_upload", "POST", lambda w: "/certificates/artwork/emblem", ADMIN),
+    Case("certificates.artwork_reset", "POST", lambda w: "/certificates/artwork/emblem/reset", ADMIN),
+    Case("certificates.artwork_file", "GET", lambda w: "/certificates/artwork/emblem", ADMIN),
+    Case("certificates.calibrations", "GET", lambda w: "/certificates/calibrations", STAFF),
+    Case("certificates.calibration_new", "GET", lambda w: "/certificates/calibrations/new", STAFF),
+    Case("certificates.calibration_edit", "GET", lambda w: f"/certificates/calibrations/{w['calibration'].id}/edit",
+         STAFF),
+    Case("certificates.calibration_delete", "POST",
+         lambda w: f"/certificates/calibrations/{w['calibration'].id}/delete", STAFF),
+    Case("certificates.calibration_page", "GET",
+         lambda w: f"/certificates/calibrations/{w['calibration'].id}/page.pdf?template={w['certificate_template'].id}",
+         STAFF),
+    Case("certificates.print_item", "GET",
+         lambda w: f"/certificates/decisions/{w['decision'].id}/items/{w['decision_item'].id}/print", STAFF),
+    Case("certificates.print_item", "POST",
+         lambda w: f"/certificates/decisions/{w['decision'].id}/items/{w['decision_item'].id}/print", STAFF),
+    Case("certificates.print_log", "GET", lambda w: f"/certificates/decisions/{w['decision'].id}/prints", STAFF),
+    Case("print_jobs.new", "GET", lambda w: f"/print-jobs/decisions/{w['decision'].id}/new", STAFF),
+    Case("print_jobs.new", "POST", lambda w: f"/print-jobs/decisions/{w['decision'].id}/new", STAFF, "empty form"),
+    Case("print_jobs.new", "GET", lambda w: f"/print-jobs/decisions/{w['draft_decision'].id}/new", frozenset(), "draft"),
+    Case("print_jobs.index", "GET", lambda w: f"/print-jobs/decisions/{w['decision'].id}", STAFF),
+    Case("print_jobs.detail", "GET", lambda w: f"/print-jobs/{w['print_job'].id}", STAFF),
+    Case("print_jobs.status", "GET", lambda w: f"/print-jobs/{w['print_job'].id}/status.json", STAFF),
+    Case("print_jobs.download", "GET", lambda w: f"/print-jobs/{w['done_print_job'].id}/download", STAFF),
+    Case("certificates.verify_form", "GET", lambda w: "/verify", EVERYONE),
+    Case("certificates.verify", "GET", lambda w: f"/verify/{w['decision_item'].verify_code}", EVERYONE),
+    # cluster years: covenant, criteria, scoring, results, suy tôn, report
+    Case("cluster_years.index", "GET", lambda w: "/cluster-years/", CY_VIEW),
+    Case("cluster_years.create", "GET", lambda w: f"/cluster-years/new/{w['cluster'].id}", STAFF),
+    Case("cluster_years.detail", "GET", lambda w: CY(w), CY_VIEW),
+    Case("cluster_years.edit", "GET", lambda w: CY(w) + "/edit", STAFF),
+    Case("cluster_years.step", "POST", lambda w: CY(w) + "/status/review", STAFF),
+    Case("cluster_years.covenant", "GET", lambda w: CY(w) + "/covenant", CY_VIEW),
+    Case("cluster_years.commitment", "GET", lambda w: f"/cluster-years/{w['covenant_year'].id}/covenant/{w['unit'].id}",
+         STAFF | OFFICER),
+    Case("cluster_years.criteria", "GET", lambda w: CY(w) + "/criteria", CY_VIEW),
+    Case("cluster_years.add_criterion", "GET", lambda w: CY(w) + "/criteria/new", STAFF),
+    Case("cluster_years.edit_criterion", "GET", lambda w: CY(w) + f"/criteria/{w['cluster_year'].criteria[0].id}/edit",
+         STAFF),
+    Case("cluster_years.delete_criterion", "POST",
+         lambda w: CY(w) + f"/criteria/{w['cluster_year'].criteria[0].id}/delete", STAFF),
+    Case("cluster_years.sheet", "GET", lambda w: CY(w) + f"/score/self/{w['unit'].id}", CY_VIEW, "self"),
+    Case("cluster_years.sheet", "POST", lambda w: CY(w) + f"/score/self/{w['unit'].id}", OFFICER, "self"),
+    Case("cluster_years.sheet", "GET", lambda w: CY(w) + f"/score/cross/{w['other_unit'].id}/by/{w['unit'].id}",
+         CY_VIEW, "cross"),
+    Case("cluster_years.sheet", "POST", lambda w: CY(w) + f"/score/cross/{w['other_unit'].id}/by/{w['unit'].id}",
+         OFFICER, "cross"),
+    Case("cluster_years.sheet", "POST", lambda w: CY(w) + f"/score/cross/{w['unit'].id}/by/{w['unit'].id}",
+         frozenset(), "own unit"),
+    Case("cluster_years.sheet", "GET", lambda w: CY(w) + f"/score/final/{w['unit'].id}", CY_VIEW, "final"),
+    Case("cluster_years.add_evidence", "POST", lambda w: CY(w) + f"/sheets/{w['cluster_sheet'].id}/evidence", OFFICER),
+    Case("cluster_years.evidence", "GET", lambda w: CY(w) + f"/evidence/{w['cluster_evidence'].id}", CY_VIEW),
+    Case("cluster_years.results", "GET", lambda w: CY(w) + "/results", CY_VIEW),
+    Case("cluster_years.setup_vote", "GET", lambda w: CY(w) + "/vote", STAFF),
+    Case("cluster_years.record_vote", "POST", lambda w: CY(w) + "/vote/record", STAFF),
+    Case("cluster_years.report_pdf", "GET", lambda w: CY(w) + "/report.pdf", CY_VIEW),
+    Case("cluster_years.report_xlsx", "GET", lambda w: CY(w) + "/report.xlsx", CY_VIEW),
 ]
 
 
@@ -358,6 +504,39 @@ def world(db, users, unit, province, app):
     w["draft_decision"] = factories.make_decision(issuer=province, issued=False, awardees=[person])
     w["decision"] = factories.make_decision(issuer=province, awardees=[person, unit])
     w["decision_item"] = w["decision"].items[0]
+    w["fund_budget"] = FundBudget(issuer_unit=province, year=w["decision"].signed_on.year, amount=100_000_000)
+    db.session.add(w["fund_budget"])
+    seed_certificate_templates()
+    w["certificate_template"] = render.template_for("BK_TINH")
+    w["calibration"] = PrinterCalibration(name="Máy in thử", offset_x_mm=0, offset_y_mm=0, scale=1)
+    w["artwork"] = Artwork(kind=ArtworkKind.EMBLEM, original_name="quoc-huy.png", stored_name="artwork-emblem.png",
+                           content_type="image/png", size=8, sha256="0" * 64)
+    w["print_job"] = PrintJob(decision=w["decision"], mode=PrintMode.FULL, total=2)
+    w["done_print_job"] = PrintJob(decision=w["decision"], mode=PrintMode.FULL, total=2, done=2,
+                                   status=JobStatus.DONE, stored_name="print-job.pdf", size=9)
+    db.session.add_all([w["calibration"], w["artwork"], w["print_job"], w["done_print_job"]])
+    (app.config["UPLOAD_FOLDER"] / "print-job.pdf").write_bytes(b"%PDF-1.4\n")
+    (app.config["UPLOAD_FOLDER"] / "artwork-emblem.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    upward = [factories.make_nomination(unit=unit, code="BK_TTG", status="approved", year=2025) for _ in range(4)]
+    w["draft_proposal"] = proposal_services.create_proposal(
+        award_type=upward[0].award_type, year=2025, nomination_ids=[upward[0].id, upward[1].id],
+        number="1/TTr-UBND", dated_on=date(2026, 1, 20), actor=None)
+    w["draft_proposal_item"] = w["draft_proposal"].items[1]
+    w["submitted_proposal"] = proposal_services.create_proposal(
+        award_type=upward[2].award_type, year=2025, nomination_ids=[upward[2].id, upward[3].id],
+        number="2/TTr-UBND", dated_on=date(2026, 1, 20), actor=None)
+    proposal_services.submit(w["submitted_proposal"], actor=None, submitted_on=date(2026, 1, 22))
+    # cluster years
+    w["cluster_year"] = factories.make_cluster_year(cluster=w["cluster"], year=2025, status="scoring", signed=True,
+                                                    head=other_unit)
+    w["covenant_year"] = factories.make_cluster_year(cluster=w["cluster"], year=2024, status="covenant")
+    w["cluster_sheet"] = ClusterScoreSheet(cluster_year=w["cluster_year"], kind=SheetKind.SELF, subject_unit=unit,
+                                           scorer_unit=unit)
+    w["cluster_evidence"] = ClusterEvidence(sheet=w["cluster_sheet"], original_name="minh-chung.pdf",
+                                            stored_name="cluster-evidence.pdf", content_type="application/pdf",
+                                            size=9, sha256="0" * 64)
+    db.session.add_all([w["cluster_sheet"], w["cluster_evidence"]])
+    (app.config["UPLOAD_FOLDER"] / "cluster-evidence.pdf").write_bytes(b"%PDF-1.4\n")
     db.session.commit()
     return w
 

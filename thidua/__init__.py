@@ -31,6 +31,10 @@ def create_app(config: type | dict | None = None) -> Flask:
         Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
 
     _init_extensions(app)
+
+    from . import jobs
+
+    jobs.init_app(app)  # the task queue for background jobs
     app.url_map.converters["int"] = DatabaseIntConverter
     _register_blueprints(app)
 
@@ -82,8 +86,15 @@ def _register_blueprints(app: Flask) -> None:
     # domain's models never drags in views and the permission policy.
     from .audit.views import bp as audit_bp
     from .auth.views import bp as auth_bp
+    from .awards.document_views import bp as award_documents_bp
+    from .awards.fund_views import bp as fund_bp
+    from .awards.proposal_views import bp as proposals_bp
+    from .awards.views import bp as awards_bp
     from .campaigns.views import bp as campaigns_bp
+    from .certificates.job_views import bp as print_jobs_bp
+    from .certificates.views import bp as certificates_bp
     from .clusters.views import bp as clusters_bp
+    from .clusters.year_views import bp as cluster_years_bp
     from .councils.ballot_views import bp as council_ballot_bp
     from .councils.scoring_views import bp as council_scoring_bp
     from .councils.views import bp as councils_bp
@@ -96,7 +107,8 @@ def _register_blueprints(app: Flask) -> None:
     from .rules.views import bp as rules_bp
     from .scoring.views import bp as scoring_bp
 
-    for bp in (home_bp, auth_bp, org_bp, clusters_bp, campaigns_bp, rules_bp, registry_bp, nominations_bp,
-               nomination_excel_bp, notices_bp, scoring_bp, councils_bp,
-               council_scoring_bp, council_ballot_bp, audit_bp):
+    for bp in (home_bp, auth_bp, org_bp, clusters_bp, cluster_years_bp, campaigns_bp, rules_bp, registry_bp,
+               nominations_bp, nomination_excel_bp, notices_bp, scoring_bp, councils_bp,
+               council_scoring_bp, council_ballot_bp, audit_bp, proposals_bp, award_documents_bp, fund_bp, print_jobs_bp,
+               awards_bp, certificates_bp):
         app.register_blueprint(bp)

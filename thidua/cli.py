@@ -1,4 +1,4 @@
-"""Command line: `flask thidua create-admin`, `flask thidua seed-demo`."""
+"""Command line: `flask thidua create-admin`, `flask thidua seed-demo`, `flask thidua worker`."""
 
 from __future__ import annotations
 
@@ -35,12 +35,15 @@ def create_admin(username: str, full_name: str, email: str, password: str) -> No
 
 @thidua_cli.command("seed-catalogue")
 def seed_catalogue_command() -> None:
-    """Load the catalogue of titles and forms, legal bases and quota rules. Safe to re-run."""
+    """Load the catalogue of titles and forms, legal bases, quota rules, base salaries and the default
+    certificate templates. Safe to re-run."""
     from .audit.services import acting_as
+    from .certificates.seed import seed_certificate_templates
     from .rules.seed import seed_catalogue
 
     with acting_as(None):
         created = seed_catalogue()
+        seed_certificate_templates()
     db.session.commit()
     click.echo(f"Đã thêm {created} danh hiệu, hình thức khen thưởng vào danh mục.")
 
@@ -59,6 +62,16 @@ def seed_demo_command() -> None:
     for username, description in users:
         click.echo(f"  {username:<12} {description}")
 
+
+
+@thidua_cli.command("worker")
+@click.option("--workers", default=1, show_default=True, help="Số việc chạy nền xử lý cùng lúc.")
+def worker_command(workers: int) -> None:
+    """Run the background-job consumer (certificate batches) until Ctrl+C / SIGTERM."""
+    from .jobs import queue_description, run_consumer
+
+    click.echo(f"Đang xử lý việc chạy nền từ {queue_description(current_app)} (Ctrl+C để dừng).")
+    run_consumer(current_app._get_current_object(), workers=workers)
 
 def register_cli(app: Flask) -> None:
     app.cli.add_command(thidua_cli)

@@ -16,7 +16,10 @@ from . import storage
 from .audit.services import acting_as
 from .auth.models import Role, User
 from .auth.services import create_user
+from .awards import services as decisions
+from .awards.models import Decision
 from .campaigns.models import Campaign, CampaignKind, CampaignStatus
+from .certificates.seed import seed_certificate_templates
 from .clusters.models import Cluster, ClusterKind, ClusterMembership
 from .extensions import db, utcnow
 from .nominations import services as nominations
@@ -126,8 +129,10 @@ def seed_demo() -> tuple[bool, list[tuple[str, str]]]:
     listing = [(u[0], u[4]) for u in USERS]
     with acting_as(None):
         seed_catalogue()
+        seed_certificate_templates()
         created = seed_units_and_users()
         created = seed_nominations() or created
+        created = seed_decisions() or created
     return created, listing
 
 
@@ -477,4 +482,54 @@ def seed_nominations() -> bool:
     notices.add_comment(notice, tam, body="Cô Tâm nhiệt tình, tận tâm với học sinh; đề nghị xem xét khen thưởng.",
                         author_name="Phụ huynh học sinh lớp 11A2", ip="192.0.2.10",
                         now=utcnow() - timedelta(days=1), today=today)
+    return True
+
+
+# --- an issued decision ----------------------------------------------------------------------------
+# Bằng khen của Chủ tịch UBND tỉnh for dossiers the council approved (two teachers, a school and a ward
+# officer), issued with gold-book numbers and verification codes, so certificates can be printed and
+# verified from the start. The BK_TINH dossiers on public notice stay submitted, for the council to try.
+
+DEMO_DECISION_NUMBER = "215/QĐ-UBND"
+DEMO_DECISION_SIGNER = "Đỗ Minh Tuấn"
+# (nominee: person name or unit code, nominating unit code, achievement summary)
+DECISION_DOSSIERS = [
+    ("38.SGDDT.THPTLS", "38.SGDDT", "Tập thể dẫn đầu phong trào thi đua ngành Giáo dục; 12 giải học sinh giỏi quốc gia."),
+    ("Trịnh Thị Hương", "38.SGDDT", "Có thành tích xuất sắc trong lãnh đạo nhà trường, năm học 2024-2025."),
+    ("Nguyễn Văn Thắng", "38.SGDDT", "Có thành tích xuất sắc trong công tác quản lý giáo dục, năm học 2024-2025."),
+    ("Hà Thị Yến", "38.HACTHANH", "Có thành tích xuất sắc trong xây dựng đời sống văn hóa ở khu dân cư."),
+]
+
+
+def seed_decisions() -> bool:
+    """Approved BK_TINH dossiers and the decision awarding them, unless the demo decision exists (or the
+    demo people are missing). Returns whether it created them."""
+    province = db.session.scalar(sa.select(Unit).where(Unit.code == "38"))
+    if province is None or db.session.scalar(sa.select(Decision.id).where(
+            Decision.issuer_unit_id == province.id, Decision.number == DEMO_DECISION_NUMBER)) is not None:
+        return False
+    names = [n for n, *_ in DECISION_DOSSIERS if not n.startswith("38")]
+    people = {p.full_name: p for p in db.session.scalars(sa.select(Person).where(
+        Person.name_folded.in_([fold(n) for n in names])))}
+    if len(people) != len(names):
+        return False
+    year = demo_year()
+    units = {u.code: u for u in db.session.scalars(sa.select(Unit).where(Unit.code.like("38%")))}
+    dossiers = []
+    for nominee, unit_code, summary in DECISION_DOSSIERS:
+        who = (nominations.Nominee(unit=units[nominee]) if nominee.startswith("38")
+               else nominations.Nominee(person=people[nominee]))
+        dossier = nominations.create_nomination(
+            unit=units[unit_code], nominee=who, award_type=award_type_for("BK_TINH", year),
+            method=AwardMethod.REGULAR, year=year, achievement_summary=summary, actor=None)
+        for action in ("submit", "accept", "approve"):
+            workflow.transition(dossier, action, actor=None)
+        dossiers.append(dossier)
+    decision = decisions.create_draft(
+        award_type=award_type_for("BK_TINH", year), issuer_unit=province, method=AwardMethod.REGULAR, year=year,
+        nomination_ids=[d.id for d in dossiers],
+        achievement_default=f"Đã có thành tích xuất sắc trong thực hiện nhiệm vụ năm {year}.")
+    today = decisions.local_today()
+    decisions.issue_decision(decision, number=DEMO_DECISION_NUMBER, signed_on=min(today, date(year + 1, 1, 20)),
+                             signer_name=DEMO_DECISION_SIGNER, signer_title="CHỦ TỊCH", actor=None)
     return True

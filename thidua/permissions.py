@@ -17,6 +17,14 @@ from flask_login import current_user
 from thidua.auth.models import Role
 from thidua.awards.models import Decision, DecisionItem, DecisionStatus, ProposalStatus, UpwardProposal
 from thidua.campaigns.models import Campaign, CampaignRegistration, CampaignStatus
+from thidua.clusters.models import (
+    Cluster,
+    ClusterScoreSheet,
+    ClusterYear,
+    ClusterYearStatus,
+    CovenantCommitment,
+    SheetKind,
+)
 from thidua.councils.models import Council, CouncilMember, CouncilSession, MemberRole, SessionStatus
 from thidua.nominations.models import Nomination, NominationStatus
 from thidua.registry.models import Person
@@ -178,6 +186,72 @@ def proposal_in(obj, *statuses: ProposalStatus) -> bool:
     return isinstance(obj, UpwardProposal) and obj.status in statuses
 
 
+def _cluster_year(obj) -> ClusterYear | None:
+    """The year a cluster-year object belongs to; rows built for a permission check carry only ids."""
+    if isinstance(obj, ClusterYear):
+        return obj
+    if isinstance(obj, ClusterScoreSheet | CovenantCommitment):
+        if obj.cluster_year is not None:
+            return obj.cluster_year
+        from thidua.extensions import db
+
+        return db.session.get(ClusterYear, obj.cluster_year_id) if obj.cluster_year_id else None
+    return None
+
+
+def cluster_year_in(obj, *statuses: ClusterYearStatus) -> bool:
+    year = _cluster_year(obj)
+    return year is not None and year.status in statuses
+
+
+def in_cluster(user, obj) -> bool:
+    """An officer acting for a member unit of the cluster (for a year: a member in that year)."""
+    if not has_role(user, Role.UNIT_OFFICER):
+        return False
+    from thidua.clusters.years import member_unit_ids
+
+    if isinstance(obj, Cluster):
+        unit_ids = {m.unit_id for m in obj.memberships}
+    else:
+        year = _cluster_year(obj)
+        unit_ids = member_unit_ids(year) if year is not None else set()
+    return bool(unit_ids & officer_scope(user))
+
+
+def may_view_cluster_year(user, obj) -> bool:
+    return is_staff(user) or has_role(user, Role.APPROVER) or (obj is not None and in_cluster(user, obj))
+
+
+def may_commit(user, obj) -> bool:
+    """Record a member's covenant commitment: staff, or the member's officer, before scoring starts."""
+    return (isinstance(obj, CovenantCommitment)
+            and cluster_year_in(obj, ClusterYearStatus.SETUP, ClusterYearStatus.COVENANT)
+            and (is_staff(user) or acts_for(user, obj.unit_id)))
+
+
+def _sheet(obj, kind: SheetKind) -> ClusterScoreSheet | None:
+    return obj if isinstance(obj, ClusterScoreSheet) and obj.kind == kind else None
+
+
+def may_score_self(user, obj) -> bool:
+    sheet = _sheet(obj, SheetKind.SELF)
+    return (sheet is not None and cluster_year_in(sheet, ClusterYearStatus.SCORING)
+            and acts_for(user, sheet.subject_unit_id))
+
+
+def may_score_cross(user, obj) -> bool:
+    sheet = _sheet(obj, SheetKind.CROSS)
+    return (sheet is not None and cluster_year_in(sheet, ClusterYearStatus.SCORING)
+            and sheet.scorer_unit_id != sheet.subject_unit_id and acts_for(user, sheet.scorer_unit_id))
+
+
+def may_score_final(user, obj) -> bool:
+    sheet = _sheet(obj, SheetKind.FINAL)
+    if sheet is None or not cluster_year_in(sheet, ClusterYearStatus.REVIEW):
+        return False
+    return is_staff(user) or acts_for(user, _cluster_year(sheet).head_unit_id)
+
+
 _EDITABLE = campaign_in(CampaignStatus.DRAFT, CampaignStatus.OPEN, CampaignStatus.CLOSED)
 
 RULES: dict[str, Predicate] = {
@@ -269,6 +343,14 @@ RULES: dict[str, Predicate] = {
     "certificate.template": lambda u, o: is_admin(u),
     "certificate.calibrate": lambda u, o: is_staff(u),
     "print_log.view": lambda u, o: is_staff(u),
+    # cluster years: covenant, criteria, self/cross/final scores, ranking, suy tôn and proposals
+    "cluster_year.list": lambda u, o: is_staff(u) or has_role(u, Role.APPROVER, Role.UNIT_OFFICER),
+    "cluster_year.view": may_view_cluster_year,
+    "cluster_year.manage": lambda u, o: is_staff(u),
+    "cluster_year.commit": may_commit,
+    "cluster_year.score_self": may_score_self,
+    "cluster_year.score_cross": may_score_cross,
+    "cluster_year.score_final": may_score_final,
     # public notice (công khai)
     "notice.manage": lambda u, o: is_staff(u),
     "notice.comments": lambda u, o: is_staff(u) or is_reviewer(u),

@@ -29,6 +29,7 @@ def test_transition_table_matches_the_issue():
         "approve": ({S.ACCEPTED}, S.APPROVED),
         "not_approve": ({S.ACCEPTED}, S.NOT_APPROVED),
         "award": ({S.APPROVED}, S.AWARDED),
+        "decline": ({S.APPROVED}, S.DECLINED),  # the central level did not award an upward proposal
     }
 
 
