@@ -9,8 +9,10 @@ and 400), then measures in the same run, all in the full design (border, emblem,
 - batch: `thidua.certificates.batch.render_batch` (what `run_print_job` runs) on the 500 certificates:
   pages built here, chunks of at most PRINT_CHUNK_PAGES on PRINT_PROCESSES worker processes, merged;
 - single: `render.render_items([item])` in this process, warm, median of 20;
-- peak memory of the 2,000-page batch: RSS of this process plus the worker processes', sampled with psutil
-  every 50 ms; the largest total (see PeakRss).
+- peak memory of the 2,000-page batch, run in a fresh process as a job consumer would run it: the PSS
+  (proportional set size: shared pages split between the processes that share them, so the sum is the real
+  total) of that process, its fork server, resource tracker and workers, sampled with psutil every 50 ms;
+  the largest total (see PeakRss).
 
     python bench/certificates.py            # full size (about a minute)
     python bench/certificates.py --quick    # small data
@@ -182,15 +184,15 @@ def single(item, repeat: int = 20) -> float:
 
 
 class PeakRss:
-    """Samples every 50 ms the RSS of this process and of the batch's worker processes (the children of the
-    multiprocessing fork server); `peak_mb` is the largest sum. The fork server itself and the resource
-    tracker are listed in `peak_parts` but not counted: they idle, and most of the fork server's memory is
-    shared with the workers forked from it (RSS counts shared pages in every process)."""
+    """Samples every 50 ms the PSS of a process (this one, or `pid`) and of its multiprocessing helpers: the
+    fork server, the resource tracker and the workers forked from the server; `peak_mb` is the largest sum.
+    PSS, not RSS: RSS counts a shared page (the libraries, what the workers inherit from the fork server) in
+    every process that maps it, so a sum of RSS overstates the memory used."""
 
-    def __init__(self, interval: float = 0.05):
+    def __init__(self, interval: float = 0.05, pid: int | None = None):
         import psutil
 
-        self.process = psutil.Process()
+        self.process = psutil.Process(pid)
         self.interval = interval
         self.peak = 0
         self.peak_parts: list[tuple[str, int]] = []
@@ -200,17 +202,24 @@ class PeakRss:
     def _sample(self) -> None:
         import psutil
 
-        parts = [("parent", self.process.memory_info().rss)]
-        for child in self.process.children():
+        def pss(process) -> int:
+            return process.memory_full_info().pss
+
+        try:
+            parts = [("job process", pss(self.process))]
+            children = self.process.children()
+        except psutil.NoSuchProcess:  # the job process has finished
+            return
+        for child in children:
             try:
                 if "forkserver" not in " ".join(child.cmdline()):
-                    parts.append(("(resource tracker)", child.memory_info().rss))
+                    parts.append(("resource tracker", pss(child)))
                     continue
-                parts.append(("(fork server)", child.memory_info().rss))
-                parts += [("worker", worker.memory_info().rss) for worker in child.children()]
+                parts.append(("fork server", pss(child)))
+                parts += [("worker", pss(worker)) for worker in child.children()]
             except psutil.NoSuchProcess:
                 continue
-        total = sum(rss for name, rss in parts if not name.startswith("("))
+        total = sum(size for _, size in parts)
         if total > self.peak:
             self.peak, self.peak_parts = total, parts
 
@@ -233,12 +242,52 @@ class PeakRss:
         return self.peak / 2**20
 
 
+def app_config(tmp: Path, chunk_pages: int) -> dict:
+    return {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'bench.sqlite3'}", "TESTING": True,
+            "SECRET_KEY": "bench-not-secret", "INSTANCE_PATH": tmp, "UPLOAD_FOLDER": tmp / "uploads",
+            "TASK_QUEUE_EMBEDDED": False, "PRINT_CHUNK_PAGES": chunk_pages, "PRINT_PROCESSES": 2,
+            "PUBLIC_BASE_URL": "https://thiduakhenthuong.thanhhoa.gov.vn"}
+
+
+def memory_run(tmp: Path, decision_id: int, *, chunk_pages: int):
+    """Run the batch of `decision_id` in a fresh process (`--memory-run`) and sample its memory and its
+    workers' (PeakRss); returns (PeakRss, seconds)."""
+    import subprocess
+
+    child = subprocess.Popen([sys.executable, __file__, "--memory-run", str(tmp), str(decision_id),
+                              "--chunk-pages", str(chunk_pages)], stdout=subprocess.PIPE, text=True)
+    with PeakRss(pid=child.pid) as rss:
+        out, _ = child.communicate()
+    if child.returncode != 0:
+        raise RuntimeError(f"memory run failed: {out}")
+    print(out.strip().splitlines()[0], flush=True)
+    return rss, float(out.strip().splitlines()[-1])
+
+
+def memory_child(tmp: Path, decision_id: int, chunk_pages: int) -> int:
+    """The `--memory-run` process: load one decision's items and render them as a job would."""
+    import psutil
+
+    from thidua import create_app
+
+    app = create_app(app_config(tmp, chunk_pages))
+    with app.app_context():
+        items = items_of(decision_id)
+        print(f"job process before the batch: {psutil.Process().memory_full_info().pss / 2**20:.0f} MB (PSS)")
+        seconds = batch(items, tmp / "big.pdf")
+    print(seconds)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="100 certificates, a 400-page memory batch")
-    parser.add_argument("--chunk-pages", type=int, default=200, help="PRINT_CHUNK_PAGES (default 200)")
+    parser.add_argument("--chunk-pages", type=int, default=100, help="PRINT_CHUNK_PAGES (default 100, as the app's)")
     parser.add_argument("--naive", type=int, default=None, help="certificates rendered the naive way (default: all)")
+    parser.add_argument("--memory-run", nargs=2, metavar=("TMP", "DECISION"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.memory_run:
+        return memory_child(Path(args.memory_run[0]), int(args.memory_run[1]), args.chunk_pages)
     n_batch, n_big = (100, 400) if args.quick else (500, 2000)
     from thidua import create_app
     from thidua.extensions import db
@@ -246,10 +295,7 @@ def main(argv: list[str] | None = None) -> int:
     tmp = Path(tempfile.mkdtemp(prefix="thidua-bench-cert-"))
     app = None
     try:
-        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'bench.sqlite3'}", "TESTING": True,
-                          "SECRET_KEY": "bench-not-secret", "INSTANCE_PATH": tmp, "UPLOAD_FOLDER": tmp / "uploads",
-                          "TASK_QUEUE_EMBEDDED": False, "PRINT_CHUNK_PAGES": args.chunk_pages, "PRINT_PROCESSES": 2,
-                          "PUBLIC_BASE_URL": "https://thiduakhenthuong.thanhhoa.gov.vn"})
+        app = create_app(app_config(tmp, args.chunk_pages))
         with app.app_context():
             from flask_migrate import upgrade
 
@@ -261,14 +307,11 @@ def main(argv: list[str] | None = None) -> int:
 
             # Warm-up: the fork server, a worker's first render (font loading) and the page code paths.
             batch(items[:4], tmp / "warm.pdf")
-            # Memory first, while this process holds what a job consumer holds (the app, the data of one
-            # job), before the naive renders and the in-process singles load WeasyPrint's caches here.
-            big = items_of(big_id)
-            with PeakRss() as rss:
-                big_s = batch(big, tmp / "big.pdf")
+            # Memory: the 2,000-page batch runs in a fresh process that holds what a job consumer holds
+            # (the app and the data of one job), not this one's seed data, naive renders and caches.
+            rss, big_s = memory_run(tmp, big_id, chunk_pages=args.chunk_pages)
             parts = ", ".join(f"{name} {mb / 2**20:.0f}" for name, mb in rss.peak_parts)
-            print(f"{len(big)}-page batch: {big_s:.1f} s, peak RSS {rss.peak_mb:.0f} MB ({parts})", flush=True)
-            del big
+            print(f"{n_big}-page batch: {big_s:.1f} s, peak memory (PSS) {rss.peak_mb:.0f} MB ({parts})", flush=True)
             pages_s = build_pages(items)
             n_naive = min(args.naive or len(items), len(items))
             naive_s = naive(items[:n_naive])

@@ -193,29 +193,37 @@ def png_bytes() -> bytes:
         return Path(tmp, "a.png").read_bytes()
 
 
-def image_count(data: bytes) -> int:
+def image_sizes(data: bytes) -> list[tuple[int, int]]:
+    """(width, height) in pixels of every image in the PDF, from `pdfimages -list` (an image with
+    transparency is listed twice: the picture and its mask)."""
     with tempfile.TemporaryDirectory() as tmp:
         Path(tmp, "a.pdf").write_bytes(data)
         out = subprocess.run(["pdfimages", "-list", str(Path(tmp, "a.pdf"))], capture_output=True, text=True,
                              check=True).stdout
-    return len(out.splitlines()) - 2
+    return sorted((int(line.split()[3]), int(line.split()[4])) for line in out.splitlines()[2:])
+
+
+EMBLEM_PLACEHOLDER = (400, 400)  # static/certificates/emblem-placeholder.jpg
 
 
 def test_uploaded_emblem_replaces_the_placeholder_until_reset(app, db, login_as, users, province, unit):
     item = awarded(province, unit, names=["Nguyễn Thị Hằng"]).items[0]
-    without = image_count(render.render_items([item], mode=PrintMode.FULL))
+    without = image_sizes(render.render_items([item], mode=PrintMode.FULL))
+    assert EMBLEM_PLACEHOLDER in without
     client = login_as(users[Role.ADMIN])
     response = client.post("/certificates/artwork/emblem",
                            data={"file": (io.BytesIO(png_bytes()), "quoc-huy.png")}, content_type="multipart/form-data")
     assert response.status_code == 302
     art = db.session.scalar(sa.select(Artwork))
     assert art.kind == ArtworkKind.EMBLEM and art.original_name == "quoc-huy.png"
-    assert image_count(render.render_items([item], mode=PrintMode.FULL)) == without + 1
-    assert image_count(render.render_items([item], mode=PrintMode.BLANK)) == 0
+    uploaded = image_sizes(render.render_items([item], mode=PrintMode.FULL))
+    assert (60, 60) in uploaded and EMBLEM_PLACEHOLDER not in uploaded
+    # on a pre-printed blank only the QR code is an image: no emblem, no border
+    assert len(image_sizes(render.render_items([item], mode=PrintMode.BLANK))) == 1
     stored = Path(app.config["UPLOAD_FOLDER"], art.stored_name)
     client.post("/certificates/artwork/emblem/reset")
     assert db.session.scalar(sa.select(Artwork)) is None and not stored.exists()
-    assert image_count(render.render_items([item], mode=PrintMode.FULL)) == without
+    assert image_sizes(render.render_items([item], mode=PrintMode.FULL)) == without
 
 
 def test_replacing_artwork_keeps_one_row_and_removes_the_old_file(app, db, login_as, users):

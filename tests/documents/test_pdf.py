@@ -47,3 +47,18 @@ def test_bundled_font_files_and_licence_are_present(app):
     fonts = pdf.static_dir() / "fonts"
     assert all((fonts / name).is_file() for name in pdf.FONT_FILES.values())
     assert "SIL Open Font License" in (fonts / "LICENSE-LiberationSerif-OFL.txt").read_text()
+
+
+def test_image_cache_keeps_artwork_but_does_not_grow_with_every_qr_code(app, monkeypatch):
+    """Each certificate's QR code is an image of its own: a long-running process must not keep them all."""
+    import segno
+
+    monkeypatch.setattr(pdf, "IMAGE_CACHE_ENTRIES", 6)
+    pdf._image_cache.clear()
+    css = pdf.font_face_css() + "\nimg { width: 10mm; }"
+    base = str(pdf.static_dir())
+    for n in range(20):
+        qr = segno.make(f"https://example.vn/verify/{n}").png_data_uri(scale=1, border=0)
+        pdf.render_html(f'<img src="certificates/emblem-placeholder.jpg"><img src="{qr}">', css=css, base_url=base)
+        assert len(pdf._image_cache) <= 6 + 6  # at most one render's entries above the limit
+    assert any("emblem-placeholder.jpg" in str(key) for key in pdf._image_cache)

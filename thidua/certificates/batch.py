@@ -35,9 +35,10 @@ from .services import MAX_COPIES, PrintRefused, log_prints
 log = logging.getLogger(__name__)
 
 # What the worker processes import, once, in the fork server before any job: a worker then starts in
-# milliseconds instead of importing WeasyPrint (~0.5 s) for every job. Workers run only
+# milliseconds with WeasyPrint imported and the fonts loaded (thidua/certificates/worker.py), instead of
+# ~0.5 s of imports and ~45 ms of font loading for every chunk. Workers run only
 # `thidua.documents.pdf.render_html`, so they never import the models (~40 MB less per worker).
-WORKER_PRELOAD = ["thidua.documents.pdf", "weasyprint"]
+WORKER_PRELOAD = ["thidua.certificates.worker"]
 FAILED_MESSAGE = ("Không tạo được tệp PDF do lỗi hệ thống ({kind}). Vui lòng thử lại; nếu vẫn lỗi, "
                   "báo quản trị viên (chi tiết lỗi đã được ghi vào nhật ký máy chủ).")
 
@@ -151,11 +152,12 @@ def _set_progress(job_id: int, done: int) -> None:
 
 
 def _pages(items: list[DecisionItem], *, template, mode: PrintMode, calibration, copies: int) -> Iterator[str]:
-    from .render import fields_for, page_html, public_base_url
+    from .render import artwork_urls, fields_for, page_html, public_base_url
 
-    base_url = public_base_url()
+    base_url, artwork = public_base_url(), artwork_urls()
     for item in items:
-        page = page_html(template, fields_for(item, base_url=base_url), mode=mode, calibration=calibration)
+        fields = fields_for(item, base_url=base_url, template=template, artwork=artwork)
+        page = page_html(template, fields, mode=mode, calibration=calibration)
         for _ in range(copies):
             yield page
 
@@ -201,8 +203,11 @@ def render_batch(items: list[DecisionItem], *, mode: PrintMode, calibration=None
                         progress(done)
 
             # Each chunk is handed to the workers as soon as its HTML is built, so building the next one
-            # overlaps their rendering.
+            # overlaps their rendering; at most one chunk more than there are workers waits, so a long
+            # batch does not hold all its pages' HTML in this process at once.
             for size, path in zip(sizes, paths, strict=True):
+                while len(pending) > processes:
+                    collect(timeout=None)
                 html = document_html([next(pages) for _ in range(size)], title=title, created=created)
                 pending[pool.submit(render_html, html, css=css, base_url=str(static))] = (size, path)
                 collect(timeout=0)

@@ -53,8 +53,10 @@ TEXT_FIELDS = {
 # Fields the blank layout may place besides the text fields: the QR code (w = its side in mm).
 LAYOUT_FIELDS = {**TEXT_FIELDS, "qr": "Mã QR (w = cạnh, mm)"}
 ALIGNS = ("left", "center", "right")
-PLACEHOLDERS = {ArtworkKind.EMBLEM: "certificates/emblem-placeholder.svg",
-                ArtworkKind.BORDER: "certificates/border-placeholder.svg"}
+# JPEG, not SVG or PNG: embedded once per PDF and copied as it is (see scripts/make_placeholder_artwork.py,
+# which draws them; the SVGs beside them are the source).
+PLACEHOLDERS = {ArtworkKind.EMBLEM: "certificates/emblem-placeholder.jpg",
+                ArtworkKind.BORDER: "certificates/border-placeholder.jpg"}
 AWARD_TOKEN = "{award}"  # in a template's heading: the title's name in capitals ("CHIẾN SĨ THI ĐUA CƠ SỞ")
 LINE_HEIGHT = 1.2  # of blank-mode boxes: a box's top is its y, its first baseline ~0.9 em below
 
@@ -104,10 +106,15 @@ def public_base_url() -> str:
     return request.url_root.rstrip("/") if has_request_context() else "http://localhost"
 
 
-def qr_svg(url: str) -> str:
-    """Inline SVG (no XML prolog, no fixed size: the CSS sizes it) of a QR code for `url`."""
-    return segno.make(url, error="m", micro=False).svg_inline(omitsize=True, svgclass="qr", lineclass=None,
-                                                              border=0)
+def qr_image(url: str) -> str:
+    """An <img> of the QR code for `url`: a PNG of one pixel per module (the CSS sizes it and keeps the
+    edges sharp). A fixed mask spares segno trying all eight (any mask decodes the same); a raster image
+    costs WeasyPrint far less per page than an inline SVG."""
+    uri = segno.make(url, error="m", micro=False, mask=QR_MASK).png_data_uri(scale=1, border=0)
+    return f'<img class="qr" src="{uri}" alt="Mã QR tra cứu">'
+
+
+QR_MASK = 2
 
 
 def heading_for(template: CertificateTemplate, award_name: str) -> str:
@@ -127,12 +134,15 @@ def artwork_urls() -> dict[str, str]:
     return urls
 
 
-def fields_for(item: DecisionItem, *, base_url: str) -> dict[str, str]:
-    """The named fields printed on `item`'s certificate (see TEXT_FIELDS), plus `verify_url`, `qr_svg`
-    and the artwork URLs (`emblem_url`, `border_url`)."""
+def fields_for(item: DecisionItem, *, base_url: str, template: CertificateTemplate | None = None,
+               artwork: dict[str, str] | None = None) -> dict[str, str]:
+    """The named fields printed on `item`'s certificate (see TEXT_FIELDS), plus `verify_url`, `qr_image`
+    and the artwork URLs (`emblem_url`, `border_url`). Batches pass the `template` and `artwork_urls()`
+    they looked up once, instead of two queries per certificate."""
     decision = item.decision
     try:
-        heading = heading_for(template_for(decision.award_type.code), decision.award_type.name)
+        template = template or template_for(decision.award_type.code)
+        heading = heading_for(template, decision.award_type.name)
     except LookupError:  # templates not seeded yet: the verification page still works
         heading = decision.award_type.name.upper()
     salutation = ""
@@ -154,8 +164,8 @@ def fields_for(item: DecisionItem, *, base_url: str) -> dict[str, str]:
         "signer_name": decision.signer_name or "",
         "verify_code": group_code(item.verify_code) if item.verify_code else "",
         "verify_url": url,
-        "qr_svg": qr_svg(url) if url else "",
-        **artwork_urls(),
+        "qr_image": qr_image(url) if url else "",
+        **(artwork if artwork is not None else artwork_urls()),
     }
 
 
@@ -179,7 +189,7 @@ def sample_fields(template: CertificateTemplate, *, base_url: str = "https://thi
         "signer_name": "Đỗ Minh Tuấn",
         "verify_code": group_code(code),
         "verify_url": url,
-        "qr_svg": qr_svg(url),
+        "qr_image": qr_image(url),
         "emblem_url": PLACEHOLDERS[ArtworkKind.EMBLEM],
         "border_url": PLACEHOLDERS[ArtworkKind.BORDER],
     }
@@ -209,7 +219,9 @@ def _compiled(html: str):
 
 def _context(fields: dict) -> dict:
     context = {name: fields.get(name, "") for name in TEXT_FIELDS}
-    context.update(verify_url=fields.get("verify_url", ""), qr_svg=Markup(fields.get("qr_svg", "")),
+    qr = Markup(fields.get("qr_image", ""))
+    # `qr_svg`: the name of the QR field before it became an image, still accepted in edited templates.
+    context.update(verify_url=fields.get("verify_url", ""), qr_image=qr, qr_svg=qr,
                    emblem_url=fields.get("emblem_url", PLACEHOLDERS[ArtworkKind.EMBLEM]),
                    border_url=fields.get("border_url", PLACEHOLDERS[ArtworkKind.BORDER]))
     return context
@@ -293,8 +305,8 @@ def _blank_page(template: CertificateTemplate, fields: dict, calibration: Printe
         at = calibrated(box, calibration)
         style = f"left: {_num(at.x)}mm; top: {_num(at.y)}mm; width: {_num(at.w)}mm;"
         if name == "qr":
-            if context["qr_svg"]:
-                boxes.append(f'<div class="f f-qr" style="{style} height: {_num(at.w)}mm;">{context["qr_svg"]}</div>')
+            if context["qr_image"]:
+                boxes.append(f'<div class="f f-qr" style="{style} height: {_num(at.w)}mm;">{context["qr_image"]}</div>')
             continue
         text = context[name]
         if name == "recipient_name" and context["salutation"] and "salutation" not in template.blank_layout:
@@ -316,7 +328,7 @@ def page_html(template: CertificateTemplate, fields: dict, *, mode: PrintMode,
               calibration: PrinterCalibration | None = None) -> str:
     """One certificate page, a `<section class="page">` fragment. Full mode renders the template's
     sandboxed HTML; blank mode places only the variable text at the layout's positions (calibrated).
-    Field values are escaped; only `qr_svg` is inserted as markup."""
+    Field values are escaped; only `qr_image` is inserted as markup."""
     if mode == PrintMode.BLANK:
         return _blank_page(template, fields, calibration)
     body = _compiled(template.html).render(_context(fields))
@@ -329,12 +341,12 @@ body { margin: 0; }
 .page { position: relative; width: %(w)smm; height: %(h)smm; overflow: hidden; break-after: page; }
 .page:last-child { break-after: auto; }
 p { margin: 0; }
-svg.qr { display: block; width: 100%%; height: auto; }
+img.qr { display: block; width: 100%%; height: auto; image-rendering: pixelated; }
 """
 
 OVERLAY_CSS = """
 .blank .f { position: absolute; line-height: %(lh)s; white-space: pre-line; }
-.blank .f-qr svg.qr { width: 100%%; height: 100%%; }
+.blank .f-qr img.qr { width: 100%%; height: 100%%; }
 """
 
 
@@ -380,9 +392,11 @@ def render_items(items: list[DecisionItem], *, mode: PrintMode, calibration: Pri
         raise ValueError("items of one document must share a certificate template")
     template = next(iter(templates.values()))
     base = public_base_url()
+    artwork = artwork_urls()
     pages = []
     for item in items:
-        page = page_html(template, fields_for(item, base_url=base), mode=mode, calibration=calibration)
+        fields = fields_for(item, base_url=base, template=template, artwork=artwork)
+        page = page_html(template, fields, mode=mode, calibration=calibration)
         pages.extend([page] * copies)
     first = items[0]
     title = first.awardee_name if len(items) == 1 else str(first.decision)

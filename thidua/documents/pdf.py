@@ -21,8 +21,17 @@ from markupsafe import Markup, escape
 
 _lock = threading.Lock()
 # Decoded images (emblem, border) shared by every render of the process: WeasyPrint's `cache` option.
-# Keyed by URL; artwork files get a new random name when replaced, so an entry never goes stale.
+# Keyed by URL; artwork files get a new random name when replaced, so an entry never goes stale. Every
+# certificate's QR code is an image of its own (a data: URL) and lands here too, so the cache is emptied
+# when it outgrows IMAGE_CACHE_ENTRIES: the artwork is then decoded again once.
 _image_cache: dict = {}
+IMAGE_CACHE_ENTRIES = 1000
+
+
+def _images() -> dict:
+    if len(_image_cache) > IMAGE_CACHE_ENTRIES:
+        _image_cache.clear()
+    return _image_cache
 FONT_FAMILY = "Thidua Serif"  # a name no host font has: a missing bundled file cannot pass unnoticed
 FONT_FILES = {  # (weight, style) → file in static/fonts
     ("normal", "normal"): "LiberationSerif-Regular.ttf",
@@ -114,7 +123,7 @@ def render_html(html: str, *, css: str, base_url: str) -> bytes:
     identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
     with _lock:
         document = HTML(string=html, base_url=base_url).render(
-            stylesheets=[_stylesheet_text(css, base_url)], font_config=font_config(), cache=_image_cache
+            stylesheets=[_stylesheet_text(css, base_url)], font_config=font_config(), cache=_images()
         )
         return document.write_pdf(pdf_identifier=identifier)
 
@@ -131,6 +140,6 @@ def render_pdf(html: str, *, stylesheet_path: str) -> bytes:
     # WeasyPrint/Pango are not documented as thread-safe; one render at a time per process.
     with _lock:
         document = HTML(string=html, base_url=str(static_dir())).render(
-            stylesheets=[stylesheet(stylesheet_path)], font_config=font_config(), cache=_image_cache
+            stylesheets=[stylesheet(stylesheet_path)], font_config=font_config(), cache=_images()
         )
         return document.write_pdf(pdf_identifier=identifier)
