@@ -58,17 +58,21 @@ def _request_threads() -> list[threading.Thread]:
 
 
 @pytest.fixture
-def live_server(tmp_path) -> LiveServer:
-    """The app on a fresh SQLite file (migrated, demo data loaded), CSRF on, on a free port."""
+def live_server(tmp_path, request) -> LiveServer:
+    """The app on a fresh SQLite file (migrated, demo data loaded), CSRF on, on a free port. A test may add
+    settings by indirect parametrisation: `@pytest.mark.parametrize("live_server", [{...}], indirect=True)`."""
     from flask_migrate import upgrade
 
+    from thidua import jobs
     from thidua.demo import seed_demo
 
     config = type("BrowserConfig", (TestConfig,), {
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'browser.sqlite3'}",
         "INSTANCE_PATH": tmp_path / "instance",
         "UPLOAD_FOLDER": tmp_path / "uploads",
+        "TASK_QUEUE_FILE": tmp_path / "jobs.sqlite3",
         "WTF_CSRF_ENABLED": True,
+        **getattr(request, "param", {}),
     })
     app = create_app(config)
     with app.app_context():
@@ -86,6 +90,7 @@ def live_server(tmp_path) -> LiveServer:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+        jobs.stop_embedded_consumer(app)
         # Request threads end once the browser has closed its connections.
         deadline = time.monotonic() + 5
         while _request_threads() and time.monotonic() < deadline:

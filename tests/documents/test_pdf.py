@@ -7,7 +7,7 @@ from thidua.documents import pdf
 
 HTML = """<!doctype html><html lang="vi"><head><meta charset="utf-8">{meta}</head>
 <body><p>Nguyễn Thị Hằng – Đặng Quốc Vượng</p><p><b>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</b></p></body></html>"""
-STYLESHEET = "councils/minutes/print.css"
+STYLESHEET = "documents/official.css"
 
 
 def _render(created=datetime(2026, 3, 5, 8, 0, tzinfo=UTC)) -> bytes:

@@ -21,7 +21,7 @@ from . import scoring, vote, years
 from .models import ClusterYear
 
 TEMPLATE = "cluster_years/report/summary.html"
-STYLESHEET = "cluster_years/report/print.css"
+STYLESHEET = ("documents/official.css", "cluster_years/report/print.css")
 DEFAULT_PLACE = "Thanh Hóa"
 
 

@@ -19,7 +19,7 @@ from . import ballot
 from .models import AttendanceStatus, CouncilMember, CouncilSession, MemberRole
 
 TEMPLATE = "councils/minutes/minutes.html"
-STYLESHEET = "councils/minutes/print.css"
+STYLESHEET = "documents/official.css"
 DEFAULT_PLACE = "Thanh Hóa"  # the locality of the date line; config DOCUMENT_PLACE overrides it
 
 

@@ -78,21 +78,22 @@ def _release() -> None:
 
 
 @functools.cache
-def _stylesheet(path: str, mtime: float):
+def _stylesheet(paths: tuple[str, ...], mtimes: tuple[float, ...]):
     from weasyprint import CSS
 
-    css = font_face_css() + "\n" + Path(path).read_text(encoding="utf-8")
+    css = "\n".join([font_face_css(), *(Path(path).read_text(encoding="utf-8") for path in paths)])
     return CSS(string=css, base_url=str(static_dir()), font_config=font_config())
 
 
 atexit.register(_release)
 
 
-def stylesheet(relative: str):
-    """The parsed print stylesheet `relative` (to templates/), with the font faces; parsed once per
-    process (and again only if the file changes)."""
-    path = template_dir() / relative
-    return _stylesheet(str(path), path.stat().st_mtime)
+def stylesheet(relative: str | tuple[str, ...]):
+    """The parsed print stylesheet `relative` (to templates/; several are joined in order, e.g. the shared
+    documents/official.css then a document's own rules), with the font faces; parsed once per process
+    (and again only if a file changes)."""
+    paths = [template_dir() / name for name in ((relative,) if isinstance(relative, str) else relative)]
+    return _stylesheet(tuple(map(str, paths)), tuple(p.stat().st_mtime for p in paths))
 
 
 def metadata_tags(*, title: str, created: datetime) -> Markup:
@@ -128,8 +129,9 @@ def render_html(html: str, *, css: str, base_url: str) -> bytes:
         return document.write_pdf(pdf_identifier=identifier)
 
 
-def render_pdf(html: str, *, stylesheet_path: str) -> bytes:
-    """PDF bytes of `html` styled by the print stylesheet `stylesheet_path` (relative to templates/).
+def render_pdf(html: str, *, stylesheet_path: str | tuple[str, ...]) -> bytes:
+    """PDF bytes of `html` styled by the print stylesheet `stylesheet_path` (relative to templates/; a
+    tuple joins several, see `stylesheet`).
 
     The HTML should carry `metadata_tags(...)` in its <head>; the PDF identifier is a hash of the HTML,
     so two renders of the same data are byte-identical.
