@@ -42,8 +42,12 @@ from thidua.org.models import Unit, UnitSuccession
 from thidua.registry.models import AnnualEvaluation, AwardRecord, DisciplineRecord, Initiative, Person
 from thidua.rules.models import AwardType, BaseSalary, LegalBasis, QuotaRule
 from thidua.scoring.models import Rubric, RubricCriterion
+from thidua.showcase.models import GoodModel, GoodModelFile, Replication
 
 __all__ = [
+    "GoodModel",
+    "GoodModelFile",
+    "Replication",
     "Artwork",
     "BaseSalary",
     "CertificateTemplate",

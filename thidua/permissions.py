@@ -28,6 +28,7 @@ from thidua.clusters.models import (
 from thidua.councils.models import Council, CouncilMember, CouncilSession, MemberRole, SessionStatus
 from thidua.nominations.models import Nomination, NominationStatus
 from thidua.registry.models import Person
+from thidua.showcase.models import GoodModel, ModelStatus
 
 Predicate = Callable[[object, object | None], bool]
 
@@ -252,6 +253,20 @@ def may_score_final(user, obj) -> bool:
     return is_staff(user) or acts_for(user, _cluster_year(sheet).head_unit_id)
 
 
+def may_view_good_model(user, model) -> bool:
+    if not is_authenticated(user):
+        return False
+    if not isinstance(model, GoodModel) or model.status == ModelStatus.RECOGNISED:
+        return True
+    return is_staff(user) or is_reviewer(user) or acts_for(user, model.unit_id)
+
+
+def may_edit_good_model(user, model) -> bool:
+    if not isinstance(model, GoodModel):
+        return is_staff(user) or has_role(user, Role.UNIT_OFFICER)
+    return is_staff(user) or (acts_for(user, model.unit_id) and model.status == ModelStatus.PROPOSED)
+
+
 _EDITABLE = campaign_in(CampaignStatus.DRAFT, CampaignStatus.OPEN, CampaignStatus.CLOSED)
 
 RULES: dict[str, Predicate] = {
@@ -351,13 +366,28 @@ RULES: dict[str, Predicate] = {
     "cluster_year.score_self": may_score_self,
     "cluster_year.score_cross": may_score_cross,
     "cluster_year.score_final": may_score_final,
+    # dashboards, the annual report and the statistical forms (0601–0603.N)
+    "dashboard.view": lambda u, o: is_authenticated(u),
+    "report.province": lambda u, o: is_staff(u) or has_role(u, Role.APPROVER),
+    "report.unit": lambda u, o: is_staff(u) or has_role(u, Role.APPROVER) or acts_for(u, getattr(o, "id", None)),
+    "statistics.view": lambda u, o: is_staff(u) or has_role(u, Role.APPROVER),
+    # good models (mô hình hay): units propose, the secretariat recognises and features, units replicate
+    "good_model.list": lambda u, o: is_authenticated(u),
+    "good_model.view": may_view_good_model,
+    "good_model.create": lambda u, o: is_staff(u) or has_role(u, Role.UNIT_OFFICER),
+    "good_model.edit": may_edit_good_model,
+    "good_model.recognise": lambda u, o: is_staff(u),
+    "good_model.feature": lambda u, o: is_staff(u),
+    "good_model.replicate": lambda u, o: (is_staff(u) or has_role(u, Role.UNIT_OFFICER))
+    and isinstance(o, GoodModel) and o.status == ModelStatus.RECOGNISED,
     # public notice (công khai)
     "notice.manage": lambda u, o: is_staff(u),
     "notice.comments": lambda u, o: is_staff(u) or is_reviewer(u),
 }
 
 # Pages anyone may see without logging in; their rules answer True for an anonymous visitor.
-PUBLIC_ACTIONS = frozenset({"notice.public", "notice.comment", "certificate.verify"})
+PUBLIC_ACTIONS = frozenset({"notice.public", "notice.comment", "certificate.verify", "public.home",
+                            "showcase.public"})
 RULES.update({action: (lambda u, o: True) for action in PUBLIC_ACTIONS})
 
 

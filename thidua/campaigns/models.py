@@ -20,6 +20,23 @@ class CampaignKind(LabeledEnum):
     THEMATIC = ("thematic", "Theo đợt, chuyên đề")
 
 
+class CampaignScope(LabeledEnum):
+    """The rows "theo phạm vi" of statistical form 0601.N (TT 02/2023/TT-BNV)."""
+
+    NATIONWIDE = ("nationwide", "Toàn quốc")
+    LOCALITY = ("locality", "Bộ, ngành, địa phương")
+    CLUSTER = ("cluster", "Cụm, khối thi đua")
+    UNIT = ("unit", "Cơ quan, đơn vị")
+
+
+class LaunchLevel(LabeledEnum):
+    """The columns of form 0601.N: who launched the movement."""
+
+    CENTRAL = ("central", "Hội đồng Thi đua - Khen thưởng Trung ương")
+    PROVINCE = ("province", "Cấp bộ, ban, ngành, tỉnh")
+    UNIT = ("unit", "Cơ quan, đơn vị")
+
+
 class CampaignStatus(LabeledEnum):
     DRAFT = ("draft", "Dự thảo")
     OPEN = ("open", "Đang phát động")
@@ -41,6 +58,10 @@ class Campaign(db.Model):
     )
     launching_authority: Mapped[str] = mapped_column(sa.String(255))
     launching_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"))
+    scope: Mapped[CampaignScope] = mapped_column(enum_column(CampaignScope, "campaign_scope"),
+                                                 default=CampaignScope.LOCALITY, server_default="locality")
+    launch_level: Mapped[LaunchLevel] = mapped_column(enum_column(LaunchLevel, "launch_level"),
+                                                      default=LaunchLevel.PROVINCE, server_default="province")
     decision_ref: Mapped[str | None] = mapped_column(sa.String(100))  # e.g. "KH 130/KH-UBND ngày 27/6/2025"
     starts_on: Mapped[date]
     ends_on: Mapped[date | None]

@@ -1,0 +1,1 @@
+"""Good models and creative practices: the registry, replication by other units, and the public showcase."""
