@@ -10,8 +10,9 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Blueprint, abort, render_template, request
 
+from thidua.exports import col, xlsx_response
 from thidua.extensions import db
-from thidua.filters import vn_date, vn_datetime
+from thidua.filters import local_time, vn_date, vn_datetime
 from thidua.permissions import requires
 
 from . import queries
@@ -34,6 +35,22 @@ def index():
         page = db.paginate(queries.entries(**form.filters()), per_page=PER_PAGE, error_out=False)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("audit/index.html", form=form, page=page, args=args, **_HELPERS)
+
+
+@bp.get("/export.xlsx")
+@requires("audit.view")
+def index_xlsx():
+    form = AuditFilterForm(request.args, actions=queries.actions(), object_types=queries.object_types())
+    if not form.validate():
+        abort(400)
+    filters = form.filters()
+    rows = ([local_time(e.at), e.actor_name, action_label(e.action), object_type_label(e.object_type), e.object_id,
+             e.object_repr, e.ip] for e in db.session.scalars(queries.entries(**filters)))
+    labels = {form[name].label.text: value for name, value in filters.items()}
+    return xlsx_response("nhat-ky-he-thong", "Nhật ký hệ thống",
+                         [col("Thời điểm (giờ Việt Nam)", "datetime"), col("Người thực hiện"), col("Thao tác"),
+                          col("Loại đối tượng"), col("Mã đối tượng"), col("Đối tượng"), col("Địa chỉ IP")], rows,
+                         filters=labels)
 
 
 @bp.get("/<object_type>/<object_id>")

@@ -6,7 +6,9 @@ import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
+from thidua.exports import col, xlsx_response
 from thidua.extensions import db, login_manager
+from thidua.filters import local_time
 from thidua.org.queries import unit_choices
 from thidua.permissions import authorize, requires
 
@@ -85,17 +87,37 @@ def change_password():
 @bp.get("/users")
 @requires("user.manage")
 def users():
-    q = (request.args.get("q") or "").strip()
-    role = request.args.get("role") or ""
+    q, role, stmt = _users_query(request.args)
+    page = db.paginate(stmt, per_page=50, error_out=False)
+    return render_template("auth/users.html", page=page, q=q, role=role, roles=list(Role))
+
+
+def _users_query(args) -> tuple[str, str, sa.Select]:
+    """The user list's filters (name or login, role) and its statement, for the page and its export."""
+    q = (args.get("q") or "").strip()
+    role = args.get("role") or ""
     stmt = sa.select(User).order_by(User.username)
     if q:
         like = f"%{q.lower()}%"
         stmt = stmt.where(sa.or_(sa.func.lower(User.username).like(like), sa.func.lower(User.full_name).like(like)))
     if role in {r.value for r in Role}:
         stmt = stmt.where(User.role_assignments.any(RoleAssignment.role == Role(role)))
-    page = db.paginate(stmt.options(sa.orm.selectinload(User.role_assignments).joinedload(RoleAssignment.unit)),
-                       per_page=50, error_out=False)
-    return render_template("auth/users.html", page=page, q=q, role=role, roles=list(Role))
+    else:
+        role = ""
+    return q, role, stmt.options(sa.orm.selectinload(User.role_assignments).joinedload(RoleAssignment.unit))
+
+
+@bp.get("/users/export.xlsx")
+@requires("user.manage")
+def users_xlsx():
+    q, role, stmt = _users_query(request.args)
+    rows = ([u.username, u.full_name, u.email, "; ".join(str(a) for a in u.role_assignments),
+             "Vô hiệu hóa" if not u.active else "Tạm khóa" if u.is_locked() else "Hoạt động",
+             local_time(u.last_login_at) if u.last_login_at else None] for u in db.session.scalars(stmt))
+    return xlsx_response("danh-sach-nguoi-dung", "Danh sách người dùng",
+                         [col("Tên đăng nhập"), col("Họ và tên"), col("Thư điện tử"), col("Vai trò"),
+                          col("Trạng thái"), col("Đăng nhập lần cuối", "datetime")], rows,
+                         filters={"Tên hoặc tên đăng nhập chứa": q, "Vai trò": Role(role) if role else None})
 
 
 def _user_form(user: User | None) -> UserForm:

@@ -9,6 +9,7 @@ from datetime import date
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 
+from thidua.exports import col, xlsx_response
 from thidua.extensions import db
 from thidua.org.models import Unit, UnitKind
 from thidua.permissions import authorize, requires
@@ -55,6 +56,19 @@ def index():
                            totals={"budget": sum(line.budget.amount for line in lines if line.budget),
                                    "committed": sum(line.committed for line in lines),
                                    "recovered": sum(line.recovered for line in lines)})
+
+
+@bp.get("/export.xlsx")
+@requires("fund.view")
+def index_xlsx():
+    year = _year()
+    rows = ([line.issuer.name, line.budget.amount if line.budget else None, line.decisions, line.committed,
+             line.recovered, line.remaining, round(line.percent_used, 1) if line.percent_used is not None else None]
+            for line in fund.overview(year))
+    return xlsx_response(f"quy-thi-dua-khen-thuong-{year}", f"Quỹ thi đua, khen thưởng năm {year}",
+                         [col("Cơ quan, đơn vị"), col("Dự toán (đồng)", "money"), col("Số quyết định", "int"),
+                          col("Đã chi (đồng)", "money"), col("Thu hồi (đồng)", "money"),
+                          col("Còn lại (đồng)", "money"), col("Đã dùng (%)")], rows, filters={"Năm": year})
 
 
 @bp.get("/<int:issuer_id>/<int:year>")

@@ -10,6 +10,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
+from thidua.exports import col, xlsx_response
 from thidua.extensions import db, get_in_or_404
 from thidua.nominations.models import Nomination
 from thidua.permissions import authorize, requires
@@ -44,13 +45,13 @@ def _detail(proposal: UpwardProposal):
     return redirect(url_for("proposals.detail", proposal_id=proposal.id))
 
 
-@bp.get("/")
-@requires("proposal.view")
-def index():
-    status = request.args.get("status") or None
+def _list_query(args) -> tuple[list[UpwardProposal], dict[int, int], dict]:
+    """The proposals under the query-string filters, their item counts, and those filters (for the page and
+    its Excel export)."""
+    status = args.get("status") or None
     if status not in {s.value for s in ProposalStatus}:
         status = None
-    year = request.args.get("year", type=int)
+    year = args.get("year", type=int)
     stmt = (sa.select(UpwardProposal).options(joinedload(UpwardProposal.award_type))
             .order_by(UpwardProposal.year.desc(), UpwardProposal.created_at.desc(), UpwardProposal.id.desc()))
     if status:
@@ -61,9 +62,31 @@ def index():
     counts = dict(db.session.execute(
         sa.select(ProposalItem.proposal_id, sa.func.count()).where(ProposalItem.proposal_id.in_([p.id for p in proposals]))
         .group_by(ProposalItem.proposal_id)).all()) if proposals else {}
+    return proposals, counts, {"status": status, "year": year}
+
+
+@bp.get("/")
+@requires("proposal.view")
+def index():
+    proposals, counts, filters = _list_query(request.args)
+    status, year = filters["status"], filters["year"]
     years = db.session.scalars(sa.select(UpwardProposal.year).distinct().order_by(UpwardProposal.year.desc())).all()
     return render_template("proposals/index.html", proposals=proposals, counts=counts, statuses=list(ProposalStatus),
                            status=status, year=year, years=years)
+
+
+@bp.get("/export.xlsx")
+@requires("proposal.view")
+def index_xlsx():
+    proposals, counts, filters = _list_query(request.args)
+    rows = ([p.number or "Dự thảo", p.dated_on, p.award_type.name, p.year, p.recipient, counts.get(p.id, 0), p.status,
+             p.central_decision_number, p.central_decision_date] for p in proposals)
+    return xlsx_response("to-trinh-de-nghi-trung-uong", "Tờ trình đề nghị Trung ương khen thưởng",
+                         [col("Số tờ trình"), col("Ngày tờ trình", "date"), col("Hình thức, danh hiệu"),
+                          col("Năm", "int"), col("Kính gửi"), col("Số hồ sơ", "int"), col("Trạng thái"),
+                          col("Số quyết định của Trung ương"), col("Ngày quyết định của Trung ương", "date")], rows,
+                         filters={"Trạng thái": ProposalStatus(filters["status"]) if filters["status"] else None,
+                                  "Năm": filters["year"]})
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from thidua.exports import col, xlsx_response
 from thidua.extensions import db, get_in_or_404
 from thidua.fields import parse_vn_date
 from thidua.org.models import Unit
@@ -59,6 +60,23 @@ def index():
     return render_template("awards/index.html", page=page, filters=filters, statuses=list(DecisionStatus),
                            counts=queries.item_counts([d.id for d in page.items]),
                            award_types=queries.decidable_award_types())
+
+
+@bp.get("/export.xlsx")
+@requires("decision.list")
+def index_xlsx():
+    filters = queries.DecisionFilters.from_args(request.args)
+    decisions = db.session.scalars(queries.decisions(filters)).all()
+    counts = queries.item_counts([d.id for d in decisions])
+    names = dict((t.code, t.name) for t in queries.decidable_award_types())
+    rows = ([d.number or "Dự thảo", d.signed_on, d.subject, d.issuer_unit.name, d.award_type.name, d.year,
+             counts.get(d.id, 0), d.total_amount if d.is_issued else None, d.status] for d in decisions)
+    return xlsx_response("danh-sach-quyet-dinh-khen-thuong", "Danh sách quyết định khen thưởng",
+                         [col("Số quyết định"), col("Ngày ký", "date"), col("Trích yếu"), col("Cơ quan ban hành"),
+                          col("Danh hiệu, hình thức"), col("Năm", "int"), col("Số người, tập thể", "int"),
+                          col("Tiền thưởng (đồng)", "money"), col("Trạng thái")], rows,
+                         filters={"Trạng thái": filters.status, "Năm khen thưởng": filters.year,
+                                  "Danh hiệu, hình thức": names.get(filters.award_code, filters.award_code)})
 
 
 # --- drafts ----------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from wtforms.validators import ValidationError
 
 from thidua.fields import Form, VNDateField, date_not_before, max_length, optional, options, required
 
-from .models import CampaignKind
+from .models import CampaignKind, CampaignScope, LaunchLevel
 
 
 class CampaignForm(Form):
@@ -16,6 +16,10 @@ class CampaignForm(Form):
         "Cơ quan phát động", validators=[required("Vui lòng nhập cơ quan phát động."), max_length(255)],
         description="Ví dụ: UBND tỉnh Thanh Hóa",
     )
+    scope = SelectField("Phạm vi (biểu 0601.N)", choices=options(CampaignScope), default=CampaignScope.LOCALITY.value,
+                        validators=[optional()])
+    launch_level = SelectField("Cấp phát động (biểu 0601.N)", choices=options(LaunchLevel),
+                               default=LaunchLevel.PROVINCE.value, validators=[optional()])
     launching_unit_id = SelectField("Đơn vị phát động (trong cây đơn vị)", coerce=int, validators=[optional()])
     decision_ref = StringField("Văn bản phát động", validators=[optional(), max_length(100)],
                                description="Số, ký hiệu và ngày, ví dụ: KH 130/KH-UBND ngày 27/6/2025")
@@ -41,6 +45,8 @@ class CampaignForm(Form):
             "name": self.name.data,
             "kind": self.kind.data,
             "launching_authority": self.launching_authority.data,
+            "scope": self.scope.data or CampaignScope.LOCALITY.value,
+            "launch_level": self.launch_level.data or LaunchLevel.PROVINCE.value,
             "launching_unit_id": self.launching_unit_id.data or None,
             "decision_ref": self.decision_ref.data or None,
             "starts_on": self.starts_on.data,

@@ -5,7 +5,9 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from thidua import storage
+from thidua.exports import col, xlsx_response
 from thidua.extensions import db, get_in_or_404
+from thidua.filters import local_time
 from thidua.org.models import Unit
 from thidua.org.queries import unit_choices
 from thidua.permissions import authorize, is_staff, officer_scope, requires
@@ -17,29 +19,57 @@ from .models import Campaign, CampaignDocument, CampaignKind, CampaignRegistrati
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
 
 
-@bp.get("/")
-@requires("campaign.list")
-def index():
-    status = request.args.get("status") or ""
-    kind = request.args.get("kind") or ""
-    year = request.args.get("year", type=int)
+def _list_query(args) -> tuple[sa.Select, dict]:
+    """The campaign list's statement under the query-string filters, and those filters (for the page and
+    its Excel export)."""
+    status = args.get("status") or ""
+    kind = args.get("kind") or ""
+    year = args.get("year", type=int)
     stmt = sa.select(Campaign).order_by(Campaign.starts_on.desc(), Campaign.id.desc())
     if not is_staff(current_user):
         stmt = stmt.where(Campaign.status != CampaignStatus.DRAFT)
     if status in {s.value for s in CampaignStatus}:
         stmt = stmt.where(Campaign.status == CampaignStatus(status))
+    else:
+        status = ""
     if kind in {k.value for k in CampaignKind}:
         stmt = stmt.where(Campaign.kind == CampaignKind(kind))
+    else:
+        kind = ""
     if year:
         stmt = stmt.where(sa.extract("year", Campaign.starts_on) == year)
-    counts = dict(
-        db.session.execute(
-            sa.select(CampaignRegistration.campaign_id, sa.func.count()).group_by(CampaignRegistration.campaign_id)
-        ).all()
-    )
+    return stmt, {"status": status, "kind": kind, "year": year}
+
+
+def _registration_counts() -> dict[int, int]:
+    return dict(db.session.execute(
+        sa.select(CampaignRegistration.campaign_id, sa.func.count()).group_by(CampaignRegistration.campaign_id)
+    ).all())
+
+
+@bp.get("/")
+@requires("campaign.list")
+def index():
+    stmt, filters = _list_query(request.args)
     page = db.paginate(stmt, per_page=30, error_out=False)
-    return render_template("campaigns/index.html", page=page, counts=counts, status=status, kind=kind, year=year,
+    return render_template("campaigns/index.html", page=page, counts=_registration_counts(), **filters,
                            statuses=list(CampaignStatus), kinds=list(CampaignKind))
+
+
+@bp.get("/export.xlsx")
+@requires("campaign.list")
+def index_xlsx():
+    stmt, filters = _list_query(request.args)
+    counts = _registration_counts()
+    rows = ([c.name, c.kind, c.launching_authority, c.starts_on, c.ends_on, c.nomination_deadline, c.status,
+             counts.get(c.id, 0)] for c in db.session.scalars(stmt))
+    return xlsx_response("danh-sach-phong-trao", "Danh sách phong trào thi đua",
+                         [col("Tên phong trào"), col("Loại"), col("Cơ quan phát động"), col("Bắt đầu", "date"),
+                          col("Kết thúc", "date"), col("Hạn đề nghị", "date"), col("Trạng thái"),
+                          col("Đơn vị đăng ký", "int")], rows,
+                         filters={"Trạng thái": CampaignStatus(filters["status"]) if filters["status"] else None,
+                                  "Loại": CampaignKind(filters["kind"]) if filters["kind"] else None,
+                                  "Năm bắt đầu": filters["year"]})
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -58,14 +88,28 @@ def create():
 def detail(campaign_id: int):
     campaign = db.get_or_404(Campaign, campaign_id)
     authorize("campaign.view", campaign)
-    registrations = db.session.scalars(
+    return render_template("campaigns/detail.html", campaign=campaign, registrations=_registrations(campaign),
+                           transitions=services.TRANSITIONS, action_labels=services.ACTION_LABELS)
+
+
+def _registrations(campaign: Campaign) -> list[CampaignRegistration]:
+    """The units registered in a campaign, oldest registration first (the page and its Excel export)."""
+    return db.session.scalars(
         sa.select(CampaignRegistration)
         .where(CampaignRegistration.campaign_id == campaign.id)
         .options(sa.orm.joinedload(CampaignRegistration.unit), sa.orm.joinedload(CampaignRegistration.registered_by))
         .order_by(CampaignRegistration.registered_at)
     ).all()
-    return render_template("campaigns/detail.html", campaign=campaign, registrations=registrations,
-                           transitions=services.TRANSITIONS, action_labels=services.ACTION_LABELS)
+
+
+@bp.get("/<int:campaign_id>/registrations/export.xlsx")
+def registrations_xlsx(campaign_id: int):
+    campaign = db.get_or_404(Campaign, campaign_id)
+    authorize("campaign.view", campaign)
+    rows = ([r.unit.name, r.unit.code, r.commitments, local_time(r.registered_at)] for r in _registrations(campaign))
+    return xlsx_response(f"dang-ky-thi-dua-{campaign.id}", f"Đơn vị đăng ký thi đua: {campaign.name}",
+                         [col("Đơn vị"), col("Mã đơn vị"), col("Nội dung đăng ký"), col("Ngày đăng ký", "date")],
+                         rows, filters={"Phong trào": campaign.name})
 
 
 @bp.route("/<int:campaign_id>/edit", methods=["GET", "POST"])

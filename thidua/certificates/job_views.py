@@ -13,8 +13,10 @@ from wtforms import IntegerField, SelectField
 from wtforms.validators import NumberRange
 
 from thidua.awards.models import Decision
+from thidua.exports import col, xlsx_response
 from thidua.extensions import db
 from thidua.fields import Form, options, required
+from thidua.filters import local_time
 from thidua.jobs import enqueue_print_job
 from thidua.org.models import Unit
 from thidua.permissions import authorize
@@ -102,10 +104,26 @@ def _enqueue(job: PrintJob) -> None:
 def index(decision_id: int):
     decision = db.get_or_404(Decision, decision_id)
     authorize("certificate.print", decision)
-    jobs = db.session.scalars(sa.select(PrintJob).where(PrintJob.decision_id == decision.id)
+    return render_template("print_jobs/index.html", decision=decision, jobs=_jobs(decision))
+
+
+def _jobs(decision: Decision) -> list[PrintJob]:
+    """The decision's print jobs, newest first (the page and its Excel export)."""
+    return db.session.scalars(sa.select(PrintJob).where(PrintJob.decision_id == decision.id)
                               .options(sa.orm.joinedload(PrintJob.unit), sa.orm.joinedload(PrintJob.requested_by))
                               .order_by(PrintJob.id.desc())).all()
-    return render_template("print_jobs/index.html", decision=decision, jobs=jobs)
+
+
+@bp.get("/decisions/<int:decision_id>/export.xlsx")
+def index_xlsx(decision_id: int):
+    decision = db.get_or_404(Decision, decision_id)
+    authorize("certificate.print", decision)
+    rows = ([local_time(j.created_at), j.unit.name if j.unit else "Toàn bộ quyết định", j.mode, j.copies, j.total,
+             j.requested_by.full_name if j.requested_by else None, j.status] for j in _jobs(decision))
+    return xlsx_response(f"lan-in-giay-khen-{decision.id}", "Các lần in giấy khen, bằng khen",
+                         [col("Thời điểm yêu cầu", "datetime"), col("Phạm vi"), col("Cách in"),
+                          col("Số bản mỗi người", "int"), col("Số trang", "int"), col("Người yêu cầu"),
+                          col("Tình trạng")], rows, filters={"Quyết định": str(decision)})
 
 
 def _job(job_id: int) -> PrintJob:

@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from thidua import storage
 from thidua.auth.models import Role, RoleAssignment, User
+from thidua.exports import col, xlsx_response
 from thidua.extensions import db, get_in_or_404
 from thidua.org.models import Unit
 from thidua.permissions import authorize, can, officer_scope, requires
@@ -67,19 +68,35 @@ def _detail(year: ClusterYear):
 
 # --- years ---------------------------------------------------------------------------------------
 
-@bp.get("/")
-@requires("cluster_year.list")
-def index():
-    cluster_id = request.args.get("cluster", type=int)
+def _list_query(args) -> tuple[list[ClusterYear], Cluster | None]:
+    """The cluster years the user may see, of the cluster in the query string if any (for the page and its
+    Excel export); 404 for an unknown cluster."""
+    cluster_id = args.get("cluster", type=int)
     stmt = sa.select(ClusterYear).join(ClusterYear.cluster).order_by(ClusterYear.year.desc(), Cluster.code)
     cluster = None
     if cluster_id:
         cluster = db.get_or_404(Cluster, cluster_id)
         stmt = stmt.where(ClusterYear.cluster_id == cluster.id)
-    visible = [y for y in db.session.scalars(stmt) if can(current_user, "cluster_year.view", y)]
+    return [y for y in db.session.scalars(stmt) if can(current_user, "cluster_year.view", y)], cluster
+
+
+@bp.get("/")
+@requires("cluster_year.list")
+def index():
+    visible, cluster = _list_query(request.args)
     return render_template("cluster_years/index.html", years=visible, cluster=cluster,
                            clusters=db.session.scalars(sa.select(Cluster).where(Cluster.active.is_(True))
                                                        .order_by(Cluster.code)).all())
+
+
+@bp.get("/export.xlsx")
+@requires("cluster_year.list")
+def index_xlsx():
+    visible, cluster = _list_query(request.args)
+    rows = ([y.year, y.cluster.name, y.head_unit.name if y.head_unit else None, y.status] for y in visible)
+    return xlsx_response("cum-khoi-thi-dua-theo-nam", "Cụm, khối thi đua theo năm",
+                         [col("Năm", "int"), col("Cụm, khối"), col("Cụm trưởng"), col("Bước")], rows,
+                         filters={"Cụm, khối": cluster.name if cluster else None})
 
 
 @bp.route("/new/<int:cluster_id>", methods=["GET", "POST"])

@@ -11,6 +11,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from thidua.auth.models import User
+from thidua.exports import col, xlsx_response
 from thidua.extensions import db, get_in_or_404
 from thidua.nominations.models import Nomination
 from thidua.org.queries import unit_choices
@@ -76,6 +77,16 @@ def detail(council_id: int):
     today = date.today()
     return render_template("councils/detail.html", council=council, today=today,
                            missing=services.missing_roles(council, today))
+
+
+@bp.get("/<int:council_id>/sessions/export.xlsx")
+def sessions_xlsx(council_id: int):
+    council = db.get_or_404(Council, council_id)
+    authorize("council.view", council)
+    rows = ([s.title, s.held_on, s.place, s.status, len(s.agenda)] for s in reversed(council.sessions))
+    return xlsx_response(f"phien-hop-hoi-dong-{council.id}", f"Phiên họp của {council.name}",
+                         [col("Phiên họp"), col("Ngày họp", "date"), col("Địa điểm"), col("Trạng thái"),
+                          col("Số hồ sơ xét", "int")], rows, filters={"Hội đồng": council.name})
 
 
 @bp.route("/<int:council_id>/edit", methods=["GET", "POST"])

@@ -91,7 +91,7 @@ def import_list():
                            required={excel.HEADERS[k] for k in excel.required_columns(award_type)})
 
 
-def _filter_labels(filters: queries.Filters) -> list[tuple[str, str]]:
+def filter_labels(filters: queries.Filters) -> list[tuple[str, str]]:
     """The list's filters in words, for the export's second sheet."""
     labels = []
     if filters.status:
@@ -107,7 +107,7 @@ def _filter_labels(filters: queries.Filters) -> list[tuple[str, str]]:
     if filters.campaign_id:
         campaign = db.session.get(Campaign, filters.campaign_id)
         labels.append(("Phong trào", campaign.name if campaign else str(filters.campaign_id)))
-    return labels or [("Điều kiện lọc", "Tất cả hồ sơ")]
+    return labels
 
 
 @bp.get("/export.xlsx")
@@ -116,7 +116,7 @@ def export():
     filters = queries.Filters.from_args(request.args)
     scope = None if is_staff(current_user) else officer_scope(current_user)
     stmt = queries.nominations(filters, scope=scope).execution_options(yield_per=500)
-    data = excel.export_nominations(db.session.scalars(stmt), filters=_filter_labels(filters))
+    data = excel.export_nominations(db.session.scalars(stmt), filters=filter_labels(filters) or [("Điều kiện lọc", "Tất cả hồ sơ")])
     return send_file(io.BytesIO(data), as_attachment=True, mimetype=XLSX,
                      download_name=f"danh-sach-ho-so-de-nghi-{date.today():%Y%m%d}.xlsx")
 

@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from thidua import storage
 from thidua.campaigns.models import Campaign
+from thidua.exports import col, xlsx_response
 from thidua.extensions import db, get_in_or_404
 from thidua.org.models import Unit
 from thidua.org.queries import unit_choices
@@ -101,6 +102,27 @@ def queue():
         awards=queries.award_codes(), campaigns=queries.campaigns_for_filter(), units=unit_choices(),
         today=date.today(),
     )
+
+
+@bp.get("/queue/export.xlsx")
+@requires("nomination.queue")
+def queue_xlsx():
+    from .excel_views import filter_labels
+
+    filters = queries.Filters.from_args(request.args)
+    ids = db.session.scalars(queries.queue_ids(filters)).all()
+
+    def rows():
+        for start in range(0, len(ids), 500):  # a page of rows at a time, in the queue's order
+            for n in queries.rows(ids[start:start + 500]):
+                yield [n.submitted_at, n.nominee_name, n.award_type.name, n.year, n.unit.name,
+                       n.campaign.name if n.campaign else None,
+                       n.campaign.nomination_deadline if n.campaign else None, n.batch.number if n.batch else None]
+
+    return xlsx_response("ho-so-cho-tham-dinh", "Hồ sơ chờ thẩm định",
+                         [col("Ngày gửi", "datetime"), col("Người, tập thể được đề nghị"), col("Danh hiệu, hình thức"),
+                          col("Năm", "int"), col("Đơn vị đề nghị"), col("Phong trào"), col("Hạn đề nghị", "date"),
+                          col("Tờ trình")], rows(), filters=dict(filter_labels(filters)))
 
 
 # --- the dossier form ----------------------------------------------------------------------------

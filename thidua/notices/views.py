@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from thidua.exports import col, xlsx_response
 from thidua.extensions import db
 from thidua.nominations.models import Nomination
 from thidua.permissions import authorize, requires
@@ -36,13 +37,30 @@ def _show_error(form, exc: services.NoticeError) -> None:
 @bp.get("/notices/")
 @requires("notice.comments")
 def index():
+    return render_template("notices/index.html", **_list_query())
+
+
+def _list_query() -> dict:
+    """The staff list of notices, newest first, with their state today and their counts (the page and its
+    Excel export)."""
     notices = db.session.scalars(sa.select(PublicNotice).options(sa.orm.joinedload(PublicNotice.award_type))
                                  .order_by(PublicNotice.starts_on.desc(), PublicNotice.id.desc())).all()
     today = services.local_today()
-    return render_template("notices/index.html", notices=notices,
-                           states={n.id: services.state_of(n, today) for n in notices},
-                           counts=services.comment_counts([n.id for n in notices]),
-                           candidate_counts=services.candidate_counts([n.id for n in notices]))
+    return {"notices": notices, "states": {n.id: services.state_of(n, today) for n in notices},
+            "counts": services.comment_counts([n.id for n in notices]),
+            "candidate_counts": services.candidate_counts([n.id for n in notices])}
+
+
+@bp.get("/notices/export.xlsx")
+@requires("notice.comments")
+def index_xlsx():
+    data = _list_query()
+    rows = ([n.title, n.award_type.name, n.starts_on, n.ends_on, data["states"][n.id],
+             data["candidate_counts"].get(n.id, 0), data["counts"].get(n.id, 0)] for n in data["notices"])
+    return xlsx_response("thong-bao-cong-khai", "Công khai, lấy ý kiến nhân dân",
+                         [col("Thông báo"), col("Danh hiệu, hình thức"), col("Công khai từ ngày", "date"),
+                          col("Đến ngày", "date"), col("Tình trạng"), col("Số trường hợp", "int"),
+                          col("Ý kiến nhận được", "int")], rows, filters={})
 
 
 def _award_types_with_candidates() -> list[tuple[AwardType, int]]:

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 
 from thidua import storage
+from thidua.exports import col, xlsx_response
 from thidua.extensions import db
 from thidua.permissions import authorize, requires
 from thidua.text import fold, vi_text_key
@@ -21,26 +22,29 @@ bp = Blueprint("org", __name__, url_prefix="/units")
 _CURRENT = Unit.valid_to.is_(None) | (Unit.valid_to >= sa.func.current_date())
 
 
-@bp.get("/")
-@requires("unit.view")
-def index():
-    q = (request.args.get("q") or "").strip()
-    kind = request.args.get("kind") or ""
-    include_ended = request.args.get("all") == "1"
+def _list_query(args) -> tuple[dict, sa.Select | None]:
+    """The unit list's filters, and the statement of the search results when a name or a kind is asked
+    (None means the whole tree is shown) — for the page and its Excel export."""
+    q = (args.get("q") or "").strip()
+    kind = args.get("kind") or ""
+    include_ended = args.get("all") == "1"
     kind = kind if kind in {k.value for k in UnitKind} else ""
     filters = {"q": q, "kind": kind, "all": "1" if include_ended else ""}
-    if q or kind:
-        stmt = sa.select(Unit).options(sa.orm.joinedload(Unit.parent)).order_by(Unit.name_folded, Unit.code)
-        if q:
-            stmt = stmt.where(Unit.name_folded.contains(fold(q), autoescape=True)
-                              | sa.func.lower(Unit.code).contains(q.lower(), autoescape=True))
-        if kind:
-            stmt = stmt.where(Unit.kind == UnitKind(kind))
-        if not include_ended:
-            stmt = stmt.where(_CURRENT)
-        page = db.paginate(stmt, per_page=50, error_out=False)
-        return render_template("org/index.html", page=page, roots=None, children=None, kinds=list(UnitKind),
-                               filters=filters)
+    if not (q or kind):
+        return filters, None
+    stmt = sa.select(Unit).options(sa.orm.joinedload(Unit.parent)).order_by(Unit.name_folded, Unit.code)
+    if q:
+        stmt = stmt.where(Unit.name_folded.contains(fold(q), autoescape=True)
+                          | sa.func.lower(Unit.code).contains(q.lower(), autoescape=True))
+    if kind:
+        stmt = stmt.where(Unit.kind == UnitKind(kind))
+    if not include_ended:
+        stmt = stmt.where(_CURRENT)
+    return filters, stmt
+
+
+def _tree(*, include_ended: bool) -> tuple[dict[int | None, list[Unit]], int]:
+    """The units grouped under their parent (None: the top), siblings in Vietnamese order, and their count."""
     stmt = sa.select(Unit)
     if not include_ended:
         stmt = stmt.where(_CURRENT)
@@ -52,8 +56,43 @@ def index():
         children[u.parent_id if u.parent_id in ids else None].append(u)
     for siblings in children.values():
         siblings.sort(key=lambda u: (vi_text_key(u.name), u.code))
+    return children, len(units)
+
+
+@bp.get("/")
+@requires("unit.view")
+def index():
+    filters, stmt = _list_query(request.args)
+    if stmt is not None:
+        page = db.paginate(stmt, per_page=50, error_out=False)
+        return render_template("org/index.html", page=page, roots=None, children=None, kinds=list(UnitKind),
+                               filters=filters)
+    children, total = _tree(include_ended=bool(filters["all"]))
     return render_template("org/index.html", page=None, roots=children[None], children=children,
-                           kinds=list(UnitKind), filters=filters, total=len(units))
+                           kinds=list(UnitKind), filters=filters, total=total)
+
+
+@bp.get("/export.xlsx")
+@requires("unit.view")
+def index_xlsx():
+    filters, stmt = _list_query(request.args)
+    if stmt is not None:
+        units = db.session.scalars(stmt).all()
+    else:  # the tree, depth first as the page draws it
+        children, _ = _tree(include_ended=bool(filters["all"]))
+        units, stack = [], list(reversed(children[None]))
+        while stack:
+            unit = stack.pop()
+            units.append(unit)
+            stack.extend(reversed(children.get(unit.id, [])))
+    rows = ([u.code, u.name, u.kind, u.parent.name if u.parent else None, u.valid_from, u.valid_to, u.address]
+            for u in units)
+    return xlsx_response("danh-sach-don-vi", "Danh sách đơn vị",
+                         [col("Mã đơn vị"), col("Tên đơn vị"), col("Loại"), col("Đơn vị cấp trên"),
+                          col("Hiệu lực từ", "date"), col("Hết hiệu lực", "date"), col("Địa chỉ")], rows,
+                         filters={"Tên hoặc mã": filters["q"],
+                                  "Loại đơn vị": UnitKind(filters["kind"]) if filters["kind"] else None,
+                                  "Gồm cả đơn vị đã hết hiệu lực": "Có" if filters["all"] else None})
 
 
 @bp.get("/<int:unit_id>")

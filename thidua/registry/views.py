@@ -7,6 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, request, send_fil
 from flask_login import current_user
 
 from thidua import storage
+from thidua.exports import col, xlsx_response
 from thidua.extensions import db
 from thidua.org.models import Unit
 from thidua.org.queries import descendant_ids, lineage_ids, unit_choices
@@ -43,22 +44,32 @@ def _show_error(form, exc: services.RegistryError) -> None:
 
 # --- search -------------------------------------------------------------------------------------
 
+# An export holds at most this many rows (the whole registry would be far beyond what a sheet is read for).
+EXPORT_LIMIT = 20_000
+
+
+def _search_args(args, catalogue: list[tuple[str, str]]) -> tuple[queries.Filters, dict, str, str]:
+    """The registry search's filters from the query string (for the page and its Excel export): the
+    `Filters`, the cleaned arguments, what is listed ("people" or "units") and the sort of people."""
+    q = (args.get("q") or "").strip()[:200]
+    unit_id = args.get("unit", type=int) or None
+    unit_id = unit_id if unit_id and 0 < unit_id < 2**31 else None  # beyond an INTEGER column: no such unit
+    year = args.get("year", type=int) or None
+    year = year if year and 1000 <= year <= 9999 else None
+    award = (args.get("award") or "").strip()
+    what = "units" if args.get("what") == "units" else "people"
+    sort = args.get("sort") if args.get("sort") in queries.SORTS else "given"
+    award = award if award in dict(catalogue) else ""
+    filters = queries.Filters(q=q, unit_id=unit_id, year=year, award_code=award or None, scope=_scope())
+    return filters, {"q": q, "unit": unit_id or "", "year": year or "", "award": award, "sort": sort}, what, sort
+
+
 @bp.get("/")
 @requires("registry.search")
 def search():
-    q = (request.args.get("q") or "").strip()[:200]
-    unit_id = request.args.get("unit", type=int) or None
-    unit_id = unit_id if unit_id and 0 < unit_id < 2**31 else None  # beyond an INTEGER column: no such unit
-    year = request.args.get("year", type=int) or None
-    year = year if year and 1000 <= year <= 9999 else None
-    award = (request.args.get("award") or "").strip()
-    what = "units" if request.args.get("what") == "units" else "people"
-    sort = request.args.get("sort") if request.args.get("sort") in queries.SORTS else "given"
     page = min(max(request.args.get("page", 1, type=int), 1), 100_000)
     catalogue = queries.award_choices()
-    award = award if award in dict(catalogue) else ""
-    filters = queries.Filters(q=q, unit_id=unit_id, year=year, award_code=award or None, scope=_scope())
-    args = {"q": q, "unit": unit_id or "", "year": year or "", "award": award, "sort": sort}
+    filters, args, what, sort = _search_args(request.args, catalogue)
     people = units = None
     counts = {}
     if not filters.empty:
@@ -71,6 +82,31 @@ def search():
     return render_template("registry/search.html", args=args, what=what, people=people, units=units,
                            counts=counts, unit_options=_scoped_unit_choices(current_only=False),
                            award_options=catalogue, sorts=queries.SORTS, filters=filters)
+
+
+@bp.get("/export.xlsx")
+@requires("registry.search")
+def search_xlsx():
+    catalogue = queries.award_choices()
+    filters, args, what, sort = _search_args(request.args, catalogue)
+    unit = db.session.get(Unit, filters.unit_id) if filters.unit_id else None
+    shown = {"Tìm": filters.q, "Thuộc đơn vị": unit.name if unit else None, "Năm": filters.year,
+             "Danh hiệu, hình thức": dict(catalogue).get(filters.award_code)}
+    if what == "units":
+        units = [] if filters.empty else queries.search_units(filters, per_page=EXPORT_LIMIT).items
+        rows = ([u.name, u.code, u.kind, u.parent.name if u.parent else None, "Có" if u.is_current else "Không"]
+                for u in units)
+        return xlsx_response("tra-cuu-khen-thuong-tap-the", "Tra cứu sổ thi đua, khen thưởng: tập thể, đơn vị",
+                             [col("Tên đơn vị"), col("Mã"), col("Loại"), col("Đơn vị cấp trên"),
+                              col("Còn hiệu lực")], rows, filters=shown)
+    result = None if filters.empty else queries.search_people(filters, sort=sort, per_page=EXPORT_LIMIT)
+    people = result.page.items if result else []
+    rows = ([p.full_name, p.gender, p.birth_date, p.unit.name if p.unit else None, p.position,
+             "; ".join(f"{a.award_name} ({a.year})" for a in result.awards.get(p.id, []))] for p in people)
+    return xlsx_response("tra-cuu-khen-thuong-ca-nhan", "Tra cứu sổ thi đua, khen thưởng: cá nhân",
+                         [col("Họ và tên"), col("Giới tính"), col("Ngày sinh", "date"), col("Đơn vị"),
+                          col("Chức vụ"), col("Khen thưởng")], rows,
+                         filters=shown | {"Xếp theo": queries.SORTS[sort]})
 
 
 # --- people -------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from datetime import date
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
+from thidua.exports import col, xlsx_response
 from thidua.extensions import db
 from thidua.permissions import authorize, requires
 
@@ -42,6 +43,12 @@ def _show_error(form, exc: services.CatalogueError) -> None:
 @requires("catalogue.view")
 def index():
     today = date.today()
+    return render_template("rules/index.html", groups=_catalogue(today), today=today, subject_labels=SUBJECT_LABELS)
+
+
+def _catalogue(today: date) -> list[tuple[AwardCategory, AwardLevel, list[tuple[AwardType, list[AwardType]]]]]:
+    """The catalogue grouped by category and level: each title or form as its version in force today (else
+    its latest) with all its versions — for the page and its Excel export."""
     versions = db.session.scalars(sa.select(AwardType).order_by(AwardType.position, AwardType.code,
                                                                 AwardType.effective_from)).all()
     by_code: dict[str, list[AwardType]] = defaultdict(list)
@@ -51,9 +58,24 @@ def index():
     for code_versions in by_code.values():
         current = next((v for v in code_versions if v.is_in_force(today)), code_versions[-1])
         groups[(current.category, current.level)].append((current, code_versions))
-    ordered = [(category, level, groups[(category, level)]) for category in AwardCategory for level in AwardLevel
-               if groups.get((category, level))]
-    return render_template("rules/index.html", groups=ordered, today=today, subject_labels=SUBJECT_LABELS)
+    return [(category, level, groups[(category, level)]) for category in AwardCategory for level in AwardLevel
+            if groups.get((category, level))]
+
+
+@bp.get("/export.xlsx")
+@requires("catalogue.view")
+def index_xlsx():
+    today = date.today()
+    rows = ([category, level, current.code, current.name, ", ".join(SUBJECT_LABELS[s] for s in current.subjects),
+             current.coefficient, current.vote_threshold * 100 if current.vote_required and current.vote_threshold
+             else None, current.legal_ref, current.effective_from, current.effective_to,
+             "Có" if current.is_in_force(today) else "Không", len(versions)]
+            for category, level, items in _catalogue(today) for current, versions in items)
+    return xlsx_response("danh-muc-danh-hieu-hinh-thuc", "Danh mục danh hiệu thi đua, hình thức khen thưởng",
+                         [col("Nhóm"), col("Cấp"), col("Mã"), col("Tên"), col("Đối tượng"), col("Hệ số"),
+                          col("Tỷ lệ biểu quyết tối thiểu (%)"), col("Căn cứ"), col("Hiệu lực từ", "date"),
+                          col("Hiệu lực đến", "date"), col("Đang áp dụng"), col("Số phiên bản", "int")], rows,
+                         filters={})
 
 
 @bp.get("/awards/<int:award_type_id>")

@@ -6,6 +6,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
+from thidua.exports import col, xlsx_response
 from thidua.extensions import db, get_in_or_404
 from thidua.permissions import authorize, requires
 
@@ -29,8 +30,22 @@ def vn_score(value) -> str:
 @bp.get("/")
 @requires("council.view")
 def index():
-    rubrics = db.session.scalars(sa.select(Rubric).order_by(Rubric.active.desc(), Rubric.name)).all()
-    return render_template("scoring/index.html", rubrics=rubrics)
+    return render_template("scoring/index.html", rubrics=_rubrics())
+
+
+def _rubrics() -> list[Rubric]:
+    """The rubrics, those in use first, by name (the page and its Excel export)."""
+    return db.session.scalars(sa.select(Rubric).order_by(Rubric.active.desc(), Rubric.name)).all()
+
+
+@bp.get("/export.xlsx")
+@requires("council.view")
+def index_xlsx():
+    rows = ([r.name, r.award_code, len(r.criteria), r.aggregation, "Đang sử dụng" if r.active else "Ngừng sử dụng"]
+            for r in _rubrics())
+    return xlsx_response("danh-sach-bang-diem", "Danh sách bảng điểm",
+                         [col("Tên bảng điểm"), col("Danh hiệu"), col("Số tiêu chí", "int"), col("Tổng hợp"),
+                          col("Trạng thái")], rows, filters={})
 
 
 @bp.route("/new", methods=["GET", "POST"])
