@@ -333,3 +333,27 @@ def make_cluster_year(*, cluster=None, units=None, year: int = 2025, status: str
     db.session.add(cy)
     db.session.flush()
     return cy
+
+
+# --- good models (mô hình hay) ----------------------------------------------------------------------------
+
+def make_good_model(*, unit: Unit, status: str = "proposed", title: str | None = None, featured: bool = False,
+                    field: str = "education", awards=(), **kw):
+    """A good model of `unit`; a recognised one gets a recognition date and document."""
+    from thidua.showcase.models import GoodModel, ModelField, ModelStatus
+
+    n = next(_seq)
+    status = ModelStatus(status)
+    model = GoodModel(
+        title=title or f"Mô hình hay số {n}", field=ModelField(field), unit=unit, status=status, featured=featured,
+        summary=kw.pop("summary", "Cách làm mới giúp nâng cao chất lượng công việc."),
+        description=kw.pop("description", "Mô tả chi tiết cách làm, các bước triển khai."),
+        results=kw.pop("results", "Rút ngắn 30% thời gian xử lý."),
+        recognised_on=kw.pop("recognised_on", date.today() - timedelta(days=10)
+                             if status != ModelStatus.PROPOSED else None),
+        recognition_ref=kw.pop("recognition_ref", f"{n}/QĐ-UBND" if status != ModelStatus.PROPOSED else None),
+        awards=list(awards), **kw,
+    )
+    db.session.add(model)
+    db.session.flush()
+    return model

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from tests import factories
 from tests.registry.test_importer import person_row, xlsx
+from tests.showcase import add_photo
 from thidua.auth.models import Role
 from thidua.awards import proposals as proposal_services
 from thidua.awards.models import FundBudget
@@ -34,6 +35,7 @@ from thidua.clusters.models import ClusterEvidence, ClusterScoreSheet, SheetKind
 from thidua.councils.models import Attendance, AttendanceStatus, Recusal
 from thidua.nominations.models import NominationAttachment, SubmissionBatch
 from thidua.notices import services as notice_services
+from thidua.notifications.models import EmailMessage, Notification
 from thidua.permissions import can
 from thidua.registry import importer
 from thidua.registry.models import DisciplineRecord
@@ -55,6 +57,7 @@ class Case:
     url: Callable[[dict], str]
     allowed: frozenset
     note: str = ""
+    refused: int = 403  # what a signed-in user outside `allowed` gets (404 where existence must not show)
 
     def __str__(self) -> str:
         return f"{self.endpoint}{'[' + self.note + ']' if self.note else ''}"
@@ -297,6 +300,55 @@ CASES: list[Case] = [
          lambda w: f"/public/notices/{w['notice'].id}/candidates/{w['notice_candidate'].id}", EVERYONE),
     Case("notices.public_comment", "POST",
          lambda w: f"/public/notices/{w['notice'].id}/candidates/{w['notice_candidate'].id}", EVERYONE, "post"),
+    # notifications, e-mail and password reset
+    Case("auth.forgot_password", "GET", lambda w: "/auth/forgot", EVERYONE),
+    Case("auth.forgot_password", "POST", lambda w: "/auth/forgot", EVERYONE, "post"),
+    Case("auth.reset_password", "GET", lambda w: "/auth/reset/not-a-token", EVERYONE),
+    Case("auth.reset_password", "POST", lambda w: "/auth/reset/not-a-token", EVERYONE, "post"),
+    Case("mail.preferences", "GET", lambda w: "/mail/preferences", SIGNED_IN),
+    Case("mail.preferences", "POST", lambda w: "/mail/preferences", SIGNED_IN, "post"),
+    Case("mail.log", "GET", lambda w: "/mail/", ADMIN),
+    Case("mail.message", "GET", lambda w: f"/mail/{w['email_message'].id}", ADMIN),
+    Case("notifications.inbox", "GET", lambda w: "/notifications/", SIGNED_IN),
+    Case("notifications.unread_json", "GET", lambda w: "/notifications/unread.json", SIGNED_IN),
+    Case("notifications.read_all", "POST", lambda w: "/notifications/read-all", SIGNED_IN),
+    Case("notifications.read", "POST", lambda w: f"/notifications/{w['notification'].id}/read", ADMIN,
+         "another user's: not found", refused=404),
+    # dashboards and list exports
+    Case("dashboards.index", "GET", lambda w: "/dashboard/", SIGNED_IN),
+    Case("campaigns.index_xlsx", "GET", lambda w: "/campaigns/export.xlsx", SIGNED_IN),
+    Case("awards.index_xlsx", "GET", lambda w: "/decisions/export.xlsx", STAFF | {Role.APPROVER}),
+    Case("nominations.queue_xlsx", "GET", lambda w: "/nominations/queue/export.xlsx", STAFF),
+    Case("auth.users_xlsx", "GET", lambda w: "/auth/users/export.xlsx", ADMIN),
+    Case("audit.index_xlsx", "GET", lambda w: "/audit/export.xlsx", ADMIN),
+    Case("campaigns.registrations_xlsx", "GET", lambda w: f"/campaigns/{w['open'].id}/registrations/export.xlsx",
+         SIGNED_IN, "open"),
+    Case("campaigns.registrations_xlsx", "GET", lambda w: f"/campaigns/{w['draft'].id}/registrations/export.xlsx",
+         STAFF, "draft"),
+    Case("registry.search_xlsx", "GET", lambda w: "/registry/export.xlsx?q=nguyen", SIGNED_IN),
+    Case("proposals.index_xlsx", "GET", lambda w: "/proposals/export.xlsx", STAFF | {Role.APPROVER}),
+    Case("councils.sessions_xlsx", "GET", lambda w: f"/councils/{w['council'].id}/sessions/export.xlsx",
+         STAFF | REVIEWERS),
+    Case("cluster_years.index_xlsx", "GET", lambda w: "/cluster-years/export.xlsx", CY_VIEW),
+    Case("notices.index_xlsx", "GET", lambda w: "/notices/export.xlsx", STAFF | REVIEWERS),
+    Case("org.index_xlsx", "GET", lambda w: "/units/export.xlsx", STAFF),
+    Case("print_jobs.index_xlsx", "GET", lambda w: f"/print-jobs/decisions/{w['decision'].id}/export.xlsx", STAFF),
+    Case("fund.index_xlsx", "GET", lambda w: "/fund/export.xlsx", STAFF | {Role.APPROVER}),
+    Case("scoring.index_xlsx", "GET", lambda w: "/rubrics/export.xlsx", STAFF | {Role.APPROVER}),
+    Case("rules.index_xlsx", "GET", lambda w: "/catalogue/export.xlsx", SIGNED_IN),
+    # the annual report and the statistical forms
+    Case("reports.statistics_index", "GET", lambda w: "/reports/statistics?year=2025", STAFF | {Role.APPROVER}),
+    Case("reports.statistics_form", "GET", lambda w: "/reports/statistics/0603?year=2025", STAFF | {Role.APPROVER}),
+    Case("reports.statistics_cell", "GET", lambda w: "/reports/statistics/0603/cell?row=total&col=total&year=2025",
+         STAFF | {Role.APPROVER}),
+    Case("reports.statistics_xlsx", "GET", lambda w: "/reports/statistics/0601/xlsx?year=2025", STAFF | {Role.APPROVER}),
+    Case("reports.statistics_pdf", "GET", lambda w: "/reports/statistics/pdf?year=2025", STAFF | {Role.APPROVER}),
+    Case("reports.annual_page", "GET", lambda w: f"/reports/annual?year=2025&unit={w['unit'].id}",
+         STAFF | {Role.APPROVER, Role.UNIT_OFFICER}),
+    Case("reports.annual_pdf", "GET", lambda w: f"/reports/annual/pdf?year=2025&unit={w['other_unit'].id}",
+         STAFF | {Role.APPROVER}),
+    Case("reports.annual_xlsx", "GET", lambda w: f"/reports/annual/xlsx?year=2025&unit={w['unit'].id}",
+         STAFF | {Role.APPROVER, Role.UNIT_OFFICER}),
     # award decisions
     Case("awards.index", "GET", lambda w: "/decisions/", STAFF | {Role.APPROVER}),
     Case("awards.create", "GET", lambda w: "/decisions/new", STAFF),
@@ -389,6 +441,40 @@ CASES: list[Case] = [
     Case("print_jobs.download", "GET", lambda w: f"/print-jobs/{w['done_print_job'].id}/download", STAFF),
     Case("certificates.verify_form", "GET", lambda w: "/verify", EVERYONE),
     Case("certificates.verify", "GET", lambda w: f"/verify/{w['decision_item'].verify_code}", EVERYONE),
+    # good models (signed in) and the public pages
+    Case("showcase.index", "GET", lambda w: "/models/", SIGNED_IN),
+    Case("showcase.create", "GET", lambda w: "/models/new", STAFF | OFFICER),
+    Case("showcase.detail", "GET", lambda w: f"/models/{w['good_model'].id}", SIGNED_IN),
+    Case("showcase.detail", "GET", lambda w: f"/models/{w['proposed_model'].id}", STAFF | REVIEWERS | OFFICER, "proposed"),
+    Case("showcase.edit", "GET", lambda w: f"/models/{w['good_model'].id}/edit", STAFF),
+    Case("showcase.edit", "GET", lambda w: f"/models/{w['proposed_model'].id}/edit", STAFF | OFFICER, "proposed"),
+    Case("showcase.add_file", "GET", lambda w: f"/models/{w['proposed_model'].id}/files/new", STAFF | OFFICER),
+    Case("showcase.download_file", "GET",
+         lambda w: f"/models/{w['good_model'].id}/files/{w['good_model_photo'].id}", SIGNED_IN),
+    Case("showcase.toggle_file", "POST",
+         lambda w: f"/models/{w['good_model'].id}/files/{w['good_model_photo'].id}/visibility", STAFF),
+    Case("showcase.delete_file", "POST",
+         lambda w: f"/models/{w['good_model'].id}/files/{w['good_model_photo'].id}/delete", STAFF),
+    Case("showcase.links", "GET", lambda w: f"/models/{w['proposed_model'].id}/links", STAFF | OFFICER),
+    Case("showcase.link_award", "POST", lambda w: f"/models/{w['proposed_model'].id}/awards", STAFF | OFFICER),
+    Case("showcase.unlink_award", "POST",
+         lambda w: f"/models/{w['proposed_model'].id}/awards/{w['award_record'].id}/unlink", STAFF | OFFICER),
+    Case("showcase.link_nomination", "POST", lambda w: f"/models/{w['proposed_model'].id}/nominations",
+         STAFF | OFFICER),
+    Case("showcase.unlink_nomination", "POST",
+         lambda w: f"/models/{w['proposed_model'].id}/nominations/{w['draft_nomination'].id}/unlink", STAFF | OFFICER),
+    Case("showcase.recognise", "GET", lambda w: f"/models/{w['proposed_model'].id}/recognise", STAFF),
+    Case("showcase.archive", "POST", lambda w: f"/models/{w['good_model'].id}/archive", STAFF),
+    Case("showcase.feature", "POST", lambda w: f"/models/{w['good_model'].id}/feature", STAFF),
+    Case("showcase.unfeature", "POST", lambda w: f"/models/{w['good_model'].id}/unfeature", STAFF),
+    Case("showcase.replicate", "GET", lambda w: f"/models/{w['good_model'].id}/replications/new", STAFF | OFFICER),
+    Case("showcase.replicate", "GET", lambda w: f"/models/{w['proposed_model'].id}/replications/new", frozenset(),
+         "proposed"),
+    Case("public.home", "GET", lambda w: "/public/", EVERYONE),
+    Case("public.showcase", "GET", lambda w: "/public/models", EVERYONE),
+    Case("public.model", "GET", lambda w: f"/public/models/{w['good_model'].id}", EVERYONE),
+    Case("public.photo", "GET", lambda w: f"/public/models/{w['good_model'].id}/photos/{w['good_model_photo'].id}",
+         EVERYONE),
     # cluster years: covenant, criteria, scoring, results, suy tôn, report
     Case("cluster_years.index", "GET", lambda w: "/cluster-years/", CY_VIEW),
     Case("cluster_years.create", "GET", lambda w: f"/cluster-years/new/{w['cluster'].id}", STAFF),
@@ -526,6 +612,16 @@ def world(db, users, unit, province, app):
         award_type=upward[2].award_type, year=2025, nomination_ids=[upward[2].id, upward[3].id],
         number="2/TTr-UBND", dated_on=date(2026, 1, 20), actor=None)
     proposal_services.submit(w["submitted_proposal"], actor=None, submitted_on=date(2026, 1, 22))
+    w["notification"] = Notification(user_id=users[Role.ADMIN].id, kind="nomination.returned",
+                                     title="Hồ sơ bị trả lại", url="/")
+    w["email_message"] = EmailMessage(user_id=users[Role.ADMIN].id, to_address="a@b.vn", kind="nomination.returned",
+                                      subject="Thư thử", text_body="Nội dung")
+    db.session.add_all([w["notification"], w["email_message"]])
+    # good models
+    w["good_model"] = factories.make_good_model(unit=unit, status="recognised")
+    w["proposed_model"] = factories.make_good_model(unit=unit, awards=[w["award_record"]])
+    w["proposed_model"].nominations.append(w["draft_nomination"])
+    w["good_model_photo"] = add_photo(w["good_model"])
     # cluster years
     w["cluster_year"] = factories.make_cluster_year(cluster=w["cluster"], year=2025, status="scoring", signed=True,
                                                     head=other_unit)
@@ -573,7 +669,7 @@ def _check_access(case: Case, role, world, http) -> None:
     elif role == ANON:
         assert login_redirect, f"{case} should send an anonymous visitor to the login page"
     else:
-        assert response.status_code == 403, f"{case} should refuse {role}, got {response.status_code}"
+        assert response.status_code == case.refused, f"{case} should refuse {role}, got {response.status_code}"
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if c.method == "GET"], ids=str)

@@ -98,17 +98,24 @@ def _register_blueprints(app: Flask) -> None:
     from .councils.ballot_views import bp as council_ballot_bp
     from .councils.scoring_views import bp as council_scoring_bp
     from .councils.views import bp as councils_bp
+    from .dashboards.views import bp as dashboards_bp
     from .home.views import bp as home_bp
     from .nominations.excel_views import bp as nomination_excel_bp
     from .nominations.views import bp as nominations_bp
     from .notices.views import bp as notices_bp
+    from .notifications.mail_views import bp as mail_bp
+    from .notifications.views import bp as notifications_bp
     from .org.views import bp as org_bp
+    from .public.views import bp as public_bp
     from .registry.views import bp as registry_bp
+    from .reports.views import bp as reports_bp
     from .rules.views import bp as rules_bp
     from .scoring.views import bp as scoring_bp
+    from .showcase.views import bp as showcase_bp
 
     for bp in (home_bp, auth_bp, org_bp, clusters_bp, cluster_years_bp, campaigns_bp, rules_bp, registry_bp,
                nominations_bp, nomination_excel_bp, notices_bp, scoring_bp, councils_bp,
                council_scoring_bp, council_ballot_bp, audit_bp, proposals_bp, award_documents_bp, fund_bp, print_jobs_bp,
-               awards_bp, certificates_bp):
+               awards_bp, certificates_bp, reports_bp, dashboards_bp, showcase_bp, public_bp, notifications_bp,
+               mail_bp):
         app.register_blueprint(bp)

@@ -1,4 +1,5 @@
-"""Command line: `flask thidua create-admin`, `flask thidua seed-demo`, `flask thidua worker`."""
+"""Command line: `flask thidua create-admin`, `flask thidua seed-demo`, `flask thidua worker`,
+`flask thidua reminders`."""
 
 from __future__ import annotations
 
@@ -67,11 +68,27 @@ def seed_demo_command() -> None:
 @thidua_cli.command("worker")
 @click.option("--workers", default=1, show_default=True, help="Số việc chạy nền xử lý cùng lúc.")
 def worker_command(workers: int) -> None:
-    """Run the background-job consumer (certificate batches) until Ctrl+C / SIGTERM."""
+    """Run the background-job consumer (certificate batches, e-mail, the daily run at 07:00) until Ctrl+C /
+    SIGTERM."""
     from .jobs import queue_description, run_consumer
 
     click.echo(f"Đang xử lý việc chạy nền từ {queue_description(current_app)} (Ctrl+C để dừng).")
     run_consumer(current_app._get_current_object(), workers=workers)
+
+@thidua_cli.command("reminders")
+@click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Ngày chạy (YYYY-MM-DD); mặc định là hôm nay.")
+def reminders_command(day) -> None:
+    """Run what is due on a day: deadline and score-sheet reminders, the purge of old notifications and
+    the daily digest (for cron or a systemd timer; safe to run twice, nothing is sent twice)."""
+    from .notifications.reminders import run_daily
+
+    run = run_daily(day.date() if day else None)
+    for line in run.lines():
+        click.echo(line)
+    if run.errors:
+        raise click.ClickException("Có bước chưa chạy được (xem nhật ký).")
+
 
 def register_cli(app: Flask) -> None:
     app.cli.add_command(thidua_cli)

@@ -77,6 +77,26 @@ class Config:
     REDIS_URL = os.environ.get("REDIS_URL", "")
     TASK_QUEUE_FILE = Path(os.environ.get("TASK_QUEUE_FILE", INSTANCE_PATH / "jobs.sqlite3"))
     TASK_QUEUE_EMBEDDED = _bool("TASK_QUEUE_EMBEDDED", not REDIS_URL)
+    # Run the daily job (reminders, digest, purge) at 07:00 from the consumers; a cron job or systemd timer
+    # running `flask thidua reminders` is the reliable path (the embedded consumer starts with the first job).
+    TASK_QUEUE_PERIODIC = _bool("TASK_QUEUE_PERIODIC", True)
+    # E-mail: sent through this SMTP server on the task queue; without SMTP_HOST messages are kept in the
+    # outbox that administrators read in the app (nothing is lost).
+    SMTP_HOST = os.environ.get("SMTP_HOST", "")
+    SMTP_PORT = int(os.environ.get("SMTP_PORT", "587"))
+    SMTP_USER = os.environ.get("SMTP_USER", "")
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
+    SMTP_STARTTLS = _bool("SMTP_STARTTLS", True)
+    SMTP_SSL = _bool("SMTP_SSL", False)
+    SMTP_TIMEOUT = int(os.environ.get("SMTP_TIMEOUT", "20"))
+    MAIL_FROM = os.environ.get("MAIL_FROM", "Thi đua - Khen thưởng <no-reply@localhost>")
+    MAIL_RETRIES = int(os.environ.get("MAIL_RETRIES", "3"))  # retries of a failed sending, then "failed"
+    MAIL_RETRY_DELAY = int(os.environ.get("MAIL_RETRY_DELAY", "60"))  # seconds between them
+    # Reminders N days before a campaign's nomination deadline; inbox entries kept this many days.
+    REMINDER_DAYS = tuple(int(d) for d in os.environ.get("REMINDER_DAYS", "7,1").split(",") if d.strip())
+    NOTIFICATION_RETENTION_DAYS = int(os.environ.get("NOTIFICATION_RETENTION_DAYS", "365"))
+    PASSWORD_RESET_HOURS = int(os.environ.get("PASSWORD_RESET_HOURS", "2"))
+
     # Certificate batches: pages per chunk (one WeasyPrint document each, on a fresh worker process) and
     # worker processes. A worker holds about 40 MB plus 0.5 MB a page of its chunk, so the chunk size bounds
     # a batch's memory whatever its length; 100 pages keeps a 2,000-page batch under 400 MB in all
@@ -99,6 +119,7 @@ class TestConfig(Config):
     LOGIN_LOCKOUT_MINUTES = 15
     # No consumer thread on the session's app: tests that run jobs start their own queue and consumer.
     TASK_QUEUE_EMBEDDED = False
+    TASK_QUEUE_PERIODIC = False
 
 
 def resolve_secret_key(config) -> str:

@@ -133,6 +133,7 @@ def seed_demo() -> tuple[bool, list[tuple[str, str]]]:
         created = seed_units_and_users()
         created = seed_nominations() or created
         created = seed_decisions() or created
+        created = seed_good_models() or created
     return created, listing
 
 
@@ -532,4 +533,66 @@ def seed_decisions() -> bool:
     today = decisions.local_today()
     decisions.issue_decision(decision, number=DEMO_DECISION_NUMBER, signed_on=min(today, date(year + 1, 1, 20)),
                              signer_name=DEMO_DECISION_SIGNER, signer_title="CHỦ TỊCH", actor=None)
+    return True
+
+
+# --- good models (mô hình hay) ---------------------------------------------------------------------
+# (title, field, unit code, status, featured, summary, results, replicating unit codes)
+GOOD_MODELS = [
+    ("Mô hình “Trường học số” – sổ liên lạc và học bạ điện tử", "education", "38.SGDDT.THPTLS", "recognised", True,
+     "Toàn bộ sổ liên lạc, học bạ và thông báo của nhà trường chuyển sang môi trường số.",
+     "100% phụ huynh nhận thông báo qua ứng dụng; giảm 80% giấy tờ in ấn.", ["38.SGDDT.THPTHR"]),
+    ("Cách làm “Một cửa không chờ” ở phường Hạc Thành", "administration", "38.HACTHANH", "recognised", True,
+     "Tiếp nhận và trả kết quả hồ sơ hành chính trong ngày, hẹn giờ qua tin nhắn.",
+     "Thời gian chờ trung bình giảm từ 45 xuống 10 phút.", ["38.HAMRONG", "38.NGUYETVIEN"]),
+    ("Mô hình “Tổ tự quản vệ sinh môi trường khu dân cư”", "environment", "38.HAMRONG", "recognised", False,
+     "Các tổ dân phố tự quản thu gom, phân loại rác tại nguồn.", "Khối lượng rác chôn lấp giảm 30%.", []),
+    ("Mô hình “Bệnh viện không giấy tờ”", "health", "38.SYT.BVDK", "proposed", False,
+     "Bệnh án điện tử và thanh toán không dùng tiền mặt.", None, []),
+]
+
+
+def _demo_photo(text_color: tuple[int, int, int]) -> bytes:
+    """A small JPEG for the showcase (generated, so no image ships with the code)."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (480, 320), (183, 28, 28))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((24, 24, 456, 296), outline=text_color, width=6)
+    draw.ellipse((180, 100, 300, 220), fill=text_color)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=80)
+    return out.getvalue()
+
+
+def seed_good_models() -> bool:
+    """A few good models (two recognised and featured, with a photo and replications), unless the first
+    demo model exists (or the demo units are missing). Returns whether it created them."""
+    from .showcase import services as showcase
+    from .showcase.models import GoodModel
+
+    if db.session.scalar(sa.select(GoodModel.id).where(GoodModel.title_folded == fold(GOOD_MODELS[0][0]))):
+        return False
+    codes = {m[2] for m in GOOD_MODELS} | {c for m in GOOD_MODELS for c in m[7]}
+    units = {u.code: u for u in db.session.scalars(sa.select(Unit).where(Unit.code.in_(codes)))}
+    if len(units) != len(codes):
+        return False
+    today = date.today()
+    for title, field, unit_code, status, featured, summary, results, replicas in GOOD_MODELS:
+        model = showcase.create_model(title=title, field=field, unit=units[unit_code], summary=summary,
+                                      description=f"{summary}\nCác bước: khảo sát, thí điểm, đánh giá, nhân rộng.",
+                                      results=results, started_on=today - timedelta(days=400))
+        if status != "recognised":
+            continue
+        showcase.recognise(model, recognised_on=today - timedelta(days=60),
+                           recognition_ref=f"{120 + model.id}/QĐ-UBND công nhận mô hình hay")
+        if featured:
+            data = _demo_photo((255, 224, 130))
+            upload = storage.save_upload(FileStorage(io.BytesIO(data), filename="anh-mo-hinh.jpg"),
+                                         kinds={"jpeg"})
+            showcase.add_file(model, upload=upload, caption="Hoạt động của mô hình")
+            showcase.set_featured(model, True)
+        for code in replicas:
+            showcase.replicate(model, unit=units[code], adopted_on=today - timedelta(days=20),
+                               result="Áp dụng thành công, được người dân đồng tình.")
     return True

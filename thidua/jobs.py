@@ -13,6 +13,15 @@
 A task's only argument is a row id (e.g. a PrintJob's): the row says everything, so a job enqueued by one
 process can be run by any other, and the task runs inside `app.app_context()` of the consuming process.
 Tasks must commit their own work and record failures on their row; Huey keeps no results.
+
+**Periodic tasks** (`PERIODIC`): the daily run of reminders, the notification purge and the digest at 07:00
+local time (`TIMEZONE`). Huey's scheduler enqueues them, so they need a consumer with its scheduler:
+`flask thidua worker` has one; the embedded consumer starts its scheduler thread too (which also moves
+retried and delayed tasks back to the queue) and enables periodic tasks unless `TASK_QUEUE_PERIODIC` is
+false (by default: everywhere but under tests). The embedded consumer starts on a web process's first
+enqueue and every web process has its own, so there the daily run is best effort and may run more than
+once: it is idempotent (each reminder and digest is logged once per person and day). For a run that
+never misses, use a cron job or systemd timer calling `flask thidua reminders` (also idempotent).
 """
 
 from __future__ import annotations
@@ -20,7 +29,9 @@ from __future__ import annotations
 import importlib
 import logging
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
 from huey import RedisHuey, SqliteHuey
@@ -34,6 +45,10 @@ log = logging.getLogger(__name__)
 # task runs, so this module (below every domain) never imports a domain at import time.
 TASKS = {
     "print_job": "thidua.certificates.batch:run_print_job",
+}
+# Periodic task name → ("module:function", hour, minute): run every day at that local time (TIMEZONE).
+PERIODIC = {
+    "daily_run": ("thidua.notifications.reminders:run_scheduled", 7, 0),
 }
 # How often (at most) the embedded consumer polls an idle SQLite queue, in seconds: a job waits at most this
 # long before it starts. Redis blocks on the queue instead of polling.
@@ -62,7 +77,21 @@ def make_huey(app: Flask) -> tuple[Huey, dict]:
         path.parent.mkdir(parents=True, exist_ok=True)
         huey = SqliteHuey(name, filename=str(path), results=False, utc=True)
     tasks = {name: huey.task(name=name)(_runner(app, target)) for name, target in TASKS.items()}
+    zone = ZoneInfo(app.config["TIMEZONE"])
+    for name, (target, hour, minute) in PERIODIC.items():
+        tasks[name] = huey.periodic_task(daily_at(hour, minute, zone), name=name)(_runner(app, target))
     return huey, tasks
+
+
+def daily_at(hour: int, minute: int, zone: ZoneInfo):
+    """A Huey schedule: true in the minute hour:minute local time. Huey (utc=True) passes naive UTC times,
+    and a crontab would read them as local ones."""
+
+    def due(timestamp: datetime) -> bool:
+        local = timestamp.replace(tzinfo=UTC).astimezone(zone)
+        return (local.hour, local.minute) == (hour, minute)
+
+    return due
 
 
 def _runner(app: Flask, target: str):
@@ -101,21 +130,34 @@ def enqueue_print_job(job_id: int) -> None:
 _consumer_lock = threading.Lock()
 
 
+def periodic_enabled(app: Flask) -> bool:
+    """Does this app's embedded consumer enqueue periodic tasks? `TASK_QUEUE_PERIODIC`, by default on
+    except under tests (a test's queue must not start the daily run on the test database)."""
+    return bool(app.config.get("TASK_QUEUE_PERIODIC", not app.testing))
+
+
+def _threads(consumer) -> list[threading.Thread]:
+    return [t for _, t in consumer.worker_threads] + [consumer.scheduler]
+
+
 def ensure_embedded_consumer(app: Flask) -> None:
-    """Start, once per process and Huey instance, one consumer thread inside this process.
+    """Start, once per process and Huey instance, one consumer thread and its scheduler thread inside this
+    process (the scheduler enqueues delayed retries and, see `periodic_enabled`, the periodic tasks).
 
     Huey's `Consumer.start()` also installs signal handlers, which only the main thread may do (a web
-    request is not on it), so only its worker thread is started; it is a daemon thread and dies with the
+    request is not on it), so only its threads are started; they are daemon threads and die with the
     process (an interrupted job stays "running" and the user prints again)."""
     with _consumer_lock:
         consumer = app.extensions.get("huey_consumer")
-        if consumer is not None and all(t.is_alive() for _, t in consumer.worker_threads):
+        if consumer is not None and all(t.is_alive() for t in _threads(consumer)):
             return
-        consumer = huey_of(app).create_consumer(workers=1, periodic=False, worker_type="thread",
+        consumer = huey_of(app).create_consumer(workers=1, periodic=periodic_enabled(app), worker_type="thread",
                                                 max_delay=EMBEDDED_MAX_DELAY, check_worker_health=False)
         for _, thread in consumer.worker_threads:
             thread.name = "thidua-jobs"
             thread.start()
+        consumer.scheduler.name = "thidua-jobs-scheduler"
+        consumer.scheduler.start()
         app.extensions["huey_consumer"] = consumer
         log.info("embedded task consumer started (queue %s)", huey_of(app).name)
 
@@ -126,7 +168,7 @@ def stop_embedded_consumer(app: Flask, timeout: float = 30) -> None:
     if consumer is None:
         return
     consumer.stop_flag.set()
-    for _, thread in consumer.worker_threads:
+    for thread in _threads(consumer):
         thread.join(timeout)
     app.extensions["huey_consumer"] = None
 
@@ -142,6 +184,7 @@ def queue_description(app: Flask) -> str:
 
 
 def run_consumer(app: Flask, *, workers: int = 1) -> None:
-    """Run a consumer in the foreground until SIGINT/SIGTERM (`flask thidua worker`)."""
-    consumer = huey_of(app).create_consumer(workers=workers, periodic=False, worker_type="thread")
+    """Run a consumer in the foreground until SIGINT/SIGTERM (`flask thidua worker`), with its scheduler:
+    delayed retries and the periodic tasks (the daily run at 07:00 local time)."""
+    consumer = huey_of(app).create_consumer(workers=workers, periodic=True, worker_type="thread")
     consumer.run()

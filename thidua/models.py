@@ -38,6 +38,7 @@ from thidua.councils.models import (
 )
 from thidua.nominations.models import Nomination, NominationAttachment, NominationEvent, SubmissionBatch
 from thidua.notices.models import NoticeComment, PublicNotice
+from thidua.notifications.models import EmailMessage, Notification, NotificationPreference, ReminderLog
 from thidua.org.models import Unit, UnitSuccession
 from thidua.registry.models import AnnualEvaluation, AwardRecord, DisciplineRecord, Initiative, Person
 from thidua.rules.models import AwardType, BaseSalary, LegalBasis, QuotaRule
@@ -45,6 +46,10 @@ from thidua.scoring.models import Rubric, RubricCriterion
 from thidua.showcase.models import GoodModel, GoodModelFile, Replication
 
 __all__ = [
+    "EmailMessage",
+    "Notification",
+    "NotificationPreference",
+    "ReminderLog",
     "GoodModel",
     "GoodModelFile",
     "Replication",

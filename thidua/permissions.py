@@ -380,6 +380,10 @@ RULES: dict[str, Predicate] = {
     "good_model.feature": lambda u, o: is_staff(u),
     "good_model.replicate": lambda u, o: (is_staff(u) or has_role(u, Role.UNIT_OFFICER))
     and isinstance(o, GoodModel) and o.status == ModelStatus.RECOGNISED,
+    # notifications: the inbox and preferences are everyone's own; the e-mail log and outbox are the admin's
+    "notification.inbox": lambda u, o: is_authenticated(u),
+    "notification.preferences": lambda u, o: is_authenticated(u),
+    "email.log": lambda u, o: is_admin(u),
     # public notice (công khai)
     "notice.manage": lambda u, o: is_staff(u),
     "notice.comments": lambda u, o: is_staff(u) or is_reviewer(u),
@@ -387,7 +391,7 @@ RULES: dict[str, Predicate] = {
 
 # Pages anyone may see without logging in; their rules answer True for an anonymous visitor.
 PUBLIC_ACTIONS = frozenset({"notice.public", "notice.comment", "certificate.verify", "public.home",
-                            "showcase.public"})
+                            "showcase.public", "password.reset"})
 RULES.update({action: (lambda u, o: True) for action in PUBLIC_ACTIONS})
 
 

@@ -17,6 +17,8 @@ ACTION_LABELS = {
     "auth.locked": "Tạm khóa tài khoản",
     "auth.unlocked": "Mở khóa tài khoản",
     "auth.password_changed": "Đổi mật khẩu",
+    "auth.password_reset": "Đặt lại mật khẩu qua thư điện tử",
+    "notification.preferences": "Đổi cách nhận thư điện tử",
     "unit.create": "Tạo đơn vị",
     "unit.update": "Sửa đơn vị",
     "unit.end": "Chấm dứt hoạt động đơn vị",

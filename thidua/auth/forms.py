@@ -59,3 +59,18 @@ class UserForm(Form):
         if self.officer_unit_id.data:
             pairs.append((Role.UNIT_OFFICER, self.officer_unit_id.data))
         return pairs
+
+
+class ForgotPasswordForm(Form):
+    login = StringField("Tên đăng nhập hoặc thư điện tử",
+                        validators=[required("Vui lòng nhập tên đăng nhập hoặc địa chỉ thư điện tử."), max_length(254)],
+                        render_kw={"autocomplete": "username", "autofocus": True})
+
+
+class ResetPasswordForm(Form):
+    new = PasswordField("Mật khẩu mới", validators=[required(), length(8, 128)],
+                        render_kw={"autocomplete": "new-password", "autofocus": True},
+                        description="Ít nhất 8 ký tự, gồm cả chữ và số hoặc ký tự đặc biệt.")
+    confirm = PasswordField("Nhập lại mật khẩu mới",
+                            validators=[required(), EqualTo("new", message="Hai mật khẩu mới không khớp.")],
+                            render_kw={"autocomplete": "new-password"})

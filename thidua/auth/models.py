@@ -36,6 +36,8 @@ class User(UserMixin, db.Model):
     locked_until: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
     password_changed_at: Mapped[datetime | None]
+    # E-mail notifications gathered into one message a day instead of one per event.
+    email_digest: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     role_assignments: Mapped[list[RoleAssignment]] = relationship(

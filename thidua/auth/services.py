@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from itsdangerous import BadData, URLSafeTimedSerializer
 
 from thidua.audit.services import acting_as, label, record
 from thidua.extensions import db, utcnow
@@ -156,3 +159,61 @@ def set_roles(user: User, roles: Iterable[tuple[Role, int | None]]) -> None:
             user.role_assignments.remove(assignment)
     for role, unit_id in sorted(wanted - current.keys(), key=lambda k: (k[0].value, k[1] or 0)):
         user.role_assignments.append(RoleAssignment(role=role, unit_id=unit_id))
+
+
+# --- password reset by e-mail ----------------------------------------------------------------------
+
+RESET_SALT = "thidua.auth.password-reset"
+
+
+def _reset_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=RESET_SALT)
+
+
+def _password_fingerprint(user: User) -> str:
+    """A digest of the current password hash: a new password changes it, which ends every token issued
+    before (so a token works once). The hash itself never leaves the server."""
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:20]
+
+
+def password_reset_token(user: User) -> str:
+    """A signed token naming `user` and their current password, valid PASSWORD_RESET_HOURS."""
+    return _reset_serializer().dumps({"u": user.id, "p": _password_fingerprint(user)})
+
+
+def user_for_reset_token(token: str) -> User | None:
+    """The active user a reset token was issued to, or None when it is forged, expired or already used
+    (the caller gives all three the same answer)."""
+    max_age = current_app.config["PASSWORD_RESET_HOURS"] * 3600
+    try:
+        payload = _reset_serializer().loads(token, max_age=max_age)
+    except BadData:
+        return None
+    if not isinstance(payload, dict) or not isinstance(payload.get("u"), int):
+        return None
+    user = db.session.get(User, payload["u"])
+    if user is None or not user.active or not hmac.compare_digest(str(payload.get("p")), _password_fingerprint(user)):
+        return None
+    return user
+
+
+def users_for_reset(login: str) -> list[User]:
+    """The active users with an e-mail address whose username or e-mail address is `login`."""
+    login = login.strip().lower()
+    if not login:
+        return []
+    return list(db.session.scalars(sa.select(User).where(
+        sa.or_(sa.func.lower(User.username) == login, sa.func.lower(User.email) == login),
+        User.active.is_(True), User.email.is_not(None)).order_by(User.id)))
+
+
+def reset_password(user: User, *, new: str) -> User:
+    """Set a new password through a reset link (which this ends) and lift a lockout. Flushes."""
+    check_password_rules(new, username=user.username, field="new")
+    user.set_password(new)
+    user.failed_logins = 0
+    user.locked_until = None
+    label(user, "auth.password_reset")
+    with acting_as(user):  # nobody is logged in: the entry belongs to the user who proved their mailbox
+        db.session.flush()
+    return user

@@ -9,11 +9,12 @@ from flask_login import current_user, login_user, logout_user
 from thidua.exports import col, xlsx_response
 from thidua.extensions import db, login_manager
 from thidua.filters import local_time
+from thidua.notifications import mail
 from thidua.org.queries import unit_choices
 from thidua.permissions import authorize, requires
 
 from . import services
-from .forms import ChangePasswordForm, LoginForm, UserForm
+from .forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, ResetPasswordForm, UserForm
 from .models import Role, RoleAssignment, User
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -65,6 +66,50 @@ def logout():
     session.clear()
     flash("Bạn đã đăng xuất.", "info")
     return redirect(url_for("auth.login"))
+
+
+RESET_SENT = ("Nếu tài khoản tồn tại và có địa chỉ thư điện tử, chúng tôi đã gửi hướng dẫn đặt lại mật khẩu "
+              "tới địa chỉ đó. Vui lòng kiểm tra hộp thư.")
+
+
+# The token is in the page's address: links and assets on the page must not carry it away in a Referer.
+NO_REFERRER = {"Referrer-Policy": "no-referrer"}
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+@requires("password.reset")
+def forgot_password():
+    """Ask for a reset link by username or e-mail address; the answer is the same whether or not it exists."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        for user in services.users_for_reset(form.login.data):
+            link = mail.public_base_url() + url_for("auth.reset_password", token=services.password_reset_token(user))
+            mail.queue_password_reset(user, link=link)
+        db.session.commit()
+        flash(RESET_SENT, "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot_password.html", form=form)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+@requires("password.reset")
+def reset_password(token: str):
+    """Set a new password from an e-mailed link; a forged, expired or used link gets one refusal page."""
+    user = services.user_for_reset_token(token)
+    if user is None:
+        return render_template("auth/reset_invalid.html"), 400, NO_REFERRER
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(user, new=form.new.data)
+        except services.AccountError as exc:
+            db.session.rollback()
+            form[exc.field].errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash("Đã đặt mật khẩu mới. Vui lòng đăng nhập.", "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/reset_password.html", form=form, user=user), NO_REFERRER
 
 
 @bp.route("/password", methods=["GET", "POST"])

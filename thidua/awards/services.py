@@ -24,6 +24,7 @@ from thidua.audit.services import label
 from thidua.extensions import db, utcnow
 from thidua.nominations.models import Nomination
 from thidua.nominations.workflow import InvalidTransition, transition
+from thidua.notifications import events
 from thidua.org.models import Unit, UnitKind
 from thidua.registry.models import AwardRecord, NomineeKind, RecordSource
 from thidua.registry.services import mark_initiatives_used
@@ -422,6 +423,7 @@ def issue_decision(decision: Decision, *, number: str, signed_on: date, signer_n
             transition(nomination, "award", actor=actor, note=f"Quyết định số {number}")
         except InvalidTransition as exc:  # after a failed flush nothing more can be loaded: `name` is at hand
             raise DecisionError(f"Hồ sơ của {name}: {exc}") from None
+    events.decision_issued(decision, actor=actor)
     return decision
 
 

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from thidua.audit.services import label
 from thidua.extensions import db, utcnow
+from thidua.notifications import events
 from thidua.org.models import Unit
 from thidua.storage import StoredUpload
 
@@ -33,7 +34,7 @@ ACTION_LABELS = {"open": "Phát động", "close": "Kết thúc", "summarize": "
 
 EDITABLE_FIELDS = (
     "name", "kind", "launching_authority", "launching_unit_id", "decision_ref",
-    "starts_on", "ends_on", "nomination_deadline", "goals", "criteria",
+    "starts_on", "ends_on", "nomination_deadline", "goals", "criteria", "scope", "launch_level",
 )
 
 
@@ -78,6 +79,8 @@ def transition(campaign: Campaign, action: str, *, today: date | None = None) ->
     campaign.status_changed_at = utcnow()
     label(campaign, f"campaign.{action}")
     db.session.flush()
+    if action == "open":
+        events.campaign_opened(campaign)
     return campaign
 
 

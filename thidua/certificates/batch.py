@@ -27,6 +27,7 @@ from sqlalchemy.orm import selectinload
 
 from thidua.awards.models import Decision, DecisionItem
 from thidua.extensions import db
+from thidua.notifications import events
 from thidua.org.models import Unit
 
 from .models import JobStatus, PrinterCalibration, PrintJob, PrintMode
@@ -250,6 +251,7 @@ def run_print_job(job_id: int) -> None:
             job.status = JobStatus.DONE
             job.finished_at = datetime.now(UTC)
             log_prints(items, user=job.requested_by, mode=job.mode, copies=job.copies, job=job)
+            events.print_job_done(job)
             db.session.commit()
     except Exception as exc:
         db.session.rollback()

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from thidua.audit.services import label, record
 from thidua.extensions import db, utcnow
 from thidua.nominations.models import Nomination, NominationStatus
+from thidua.notifications import events
 from thidua.scoring.models import Aggregation
 from thidua.text import nfc
 
@@ -172,6 +173,7 @@ def create_session(council: Council, *, title: str, held_on: date, place: str | 
     db.session.add(session)
     label(session, "session.create")
     db.session.flush()
+    events.session_scheduled(session)
     return session
 
 
@@ -368,6 +370,8 @@ def transition(session: CouncilSession, action: str, *, reason: str | None = Non
     label(session, f"session.{action}")
     session.status = target
     db.session.flush()
+    if action == "open":
+        events.session_opened(session, actor=actor)
     if action == "close":
         from .ballot import decide  # the ballot sits above the session in the import order
 

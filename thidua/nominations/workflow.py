@@ -13,6 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from thidua.audit.services import label
 from thidua.extensions import db, utcnow
+from thidua.notifications import events
 from thidua.permissions import RULES, can
 
 from .models import Nomination, NominationEvent, NominationStatus
@@ -78,7 +79,8 @@ def check(nomination: Nomination, action: str) -> NominationStatus:
 
 def transition(nomination: Nomination, action: str, *, actor, note: str | None = None) -> NominationEvent:
     """Move `nomination` by `action`: set its status (and submitted_at on submit), append a timeline event
-    and label the audit entry "nomination.<action>"; flush, never commit, never check who acts.
+    and label the audit entry "nomination.<action>"; flush, never commit, never check who acts. The people
+    waiting on the new status are notified in the same transaction (`events.nomination_transitioned`).
 
     :raise InvalidTransition: the current status does not allow the action, a required note is missing, or
         the dossier changed since it was loaded (version check).
@@ -102,6 +104,7 @@ def transition(nomination: Nomination, action: str, *, actor, note: str | None =
         db.session.flush()
     except StaleDataError:  # the version check: someone else moved the dossier since it was loaded
         raise InvalidTransition("Hồ sơ vừa được người khác xử lý. Vui lòng tải lại trang để xem trạng thái mới.") from None
+    events.nomination_transitioned(nomination, action, actor=actor, note=note)
     return event
 
 
