@@ -19,7 +19,8 @@ from thidua.rules.models import AwardCategory, AwardType, QuotaRule
 
 # A dossier submitted to the secretariat is overdue when it has waited more than this many working
 # days without being accepted, returned or rejected: the province level has 10 working days to
-# appraise a dossier (Decree 152/2025 art. 60; domain.md §1g "time limits"). Public holidays are not
+# appraise a dossier (domain.md §1g "Time limits": the older decree's figure, still common in provincial
+# procedures; the current national value is unsure, hence a constant to adjust). Public holidays are not
 # known to the app, so only Saturdays and Sundays are skipped: the count errs towards "not yet overdue".
 OVERDUE_WORKING_DAYS = 10
 
