@@ -77,6 +77,7 @@ CASES: list[Case] = [
     Case("static", "GET", lambda w: "/static/css/app.css", EVERYONE),
     Case("bootstrap.static", "GET", lambda w: "/bootstrap/static/css/bootstrap.min.css", EVERYONE),
     Case("home.index", "GET", lambda w: "/", SIGNED_IN),
+    Case("observability.healthz", "GET", lambda w: "/healthz", EVERYONE),
     # accounts
     Case("auth.login", "GET", lambda w: "/auth/login", EVERYONE),
     Case("auth.logout", "POST", lambda w: "/auth/logout", EVERYONE),

@@ -32,6 +32,11 @@ def create_app(config: type | dict | None = None) -> Flask:
 
     _init_extensions(app)
 
+    from . import observability, security
+
+    security.init_app(app)  # security headers; ProxyFix behind a reverse proxy
+    observability.init_app(app)  # request ids, structured logs
+
     from . import jobs
 
     jobs.init_app(app)  # the task queue for background jobs
@@ -105,6 +110,7 @@ def _register_blueprints(app: Flask) -> None:
     from .notices.views import bp as notices_bp
     from .notifications.mail_views import bp as mail_bp
     from .notifications.views import bp as notifications_bp
+    from .observability import bp as observability_bp
     from .org.views import bp as org_bp
     from .public.views import bp as public_bp
     from .registry.views import bp as registry_bp
@@ -117,5 +123,5 @@ def _register_blueprints(app: Flask) -> None:
                nominations_bp, nomination_excel_bp, notices_bp, scoring_bp, councils_bp,
                council_scoring_bp, council_ballot_bp, audit_bp, proposals_bp, award_documents_bp, fund_bp, print_jobs_bp,
                awards_bp, certificates_bp, reports_bp, dashboards_bp, showcase_bp, public_bp, notifications_bp,
-               mail_bp):
+               mail_bp, observability_bp):
         app.register_blueprint(bp)

@@ -1,5 +1,5 @@
 """Command line: `flask thidua create-admin`, `flask thidua seed-demo`, `flask thidua worker`,
-`flask thidua reminders`."""
+`flask thidua reminders`, `flask thidua backup`, `flask thidua restore`."""
 
 from __future__ import annotations
 
@@ -88,6 +88,53 @@ def reminders_command(day) -> None:
         click.echo(line)
     if run.errors:
         raise click.ClickException("Có bước chưa chạy được (xem nhật ký).")
+
+
+@thidua_cli.command("backup")
+@click.option("--output", "output_dir", type=click.Path(file_okay=False), default=None,
+              help="Thư mục ghi bản sao lưu; mặc định là <instance>/backups.")
+def backup_command(output_dir: str | None) -> None:
+    """Write one archive thidua-backup-<UTC timestamp>.tar.gz holding the database and the uploaded files."""
+    from pathlib import Path
+
+    from .backup import BackupError, create_backup
+
+    app = current_app._get_current_object()
+    folder = Path(output_dir) if output_dir else Path(app.config["INSTANCE_PATH"]) / "backups"
+    try:
+        archive = create_backup(app, folder)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Đã sao lưu vào {archive}")
+
+
+@thidua_cli.command("restore")
+@click.argument("archive", type=click.Path(dir_okay=False))
+@click.option("--yes", is_flag=True, help="Không hỏi lại trước khi ghi đè.")
+def restore_command(archive: str, yes: bool) -> None:
+    """Restore the database and the uploaded files from an archive written by `flask thidua backup`
+    (stop the web server and the workers first)."""
+    from pathlib import Path
+
+    from .backup import BackupError, check_compatible, read_manifest, restore_backup
+
+    app = current_app._get_current_object()
+    try:
+        manifest = read_manifest(Path(archive))
+        check_compatible(app, manifest)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Bản sao lưu lúc {manifest.get('created_at')}: cơ sở dữ liệu {manifest['database_kind']}, "
+               f"phiên bản {manifest.get('alembic_revision')}, {manifest['uploads']['count']} tệp đính kèm.")
+    if not yes and not click.confirm("Toàn bộ dữ liệu và tệp đính kèm hiện có sẽ bị thay thế. Tiếp tục?"):
+        raise click.ClickException("Đã hủy, không thay đổi gì.")
+    try:
+        report = restore_backup(app, Path(archive))
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo("Đã phục hồi cơ sở dữ liệu và tệp đính kèm.")
+    if report.needs_upgrade:
+        click.echo("Bản sao lưu cũ hơn mã nguồn: hãy chạy `flask --app wsgi db upgrade`.")
 
 
 def register_cli(app: Flask) -> None:

@@ -64,6 +64,10 @@ class Config:
     BOOTSTRAP_SERVE_LOCAL = True  # never a CDN: the app runs on offline government LANs
     BOOTSTRAP_BTN_STYLE = "primary"
 
+    # Behind a reverse proxy (nginx): how many proxies set X-Forwarded-For/-Proto/-Host in front of the app.
+    PROXY_FIX_HOPS = int(os.environ.get("PROXY_FIX_HOPS", "0"))
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")  # "json": one JSON object per log line
+
     TIMEZONE = os.environ.get("THIDUA_TIMEZONE", "Asia/Ho_Chi_Minh")
     TESTING = False
 

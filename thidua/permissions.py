@@ -391,7 +391,7 @@ RULES: dict[str, Predicate] = {
 
 # Pages anyone may see without logging in; their rules answer True for an anonymous visitor.
 PUBLIC_ACTIONS = frozenset({"notice.public", "notice.comment", "certificate.verify", "public.home",
-                            "showcase.public", "password.reset"})
+                            "showcase.public", "password.reset", "health.check"})
 RULES.update({action: (lambda u, o: True) for action in PUBLIC_ACTIONS})
 
 
