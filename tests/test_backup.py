@@ -30,9 +30,7 @@ def database_url(request, tmp_path):
         yield f"sqlite:///{tmp_path / 'live.sqlite3'}"
         return
     base = os.environ.get("TEST_DATABASE_URL")
-    if not base:
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI=true but TEST_DATABASE_URL is not set for the PostgreSQL backup round trip")
+    if not base:  # the SQLite pass; .ci/run's PostgreSQL pass sets it (and fails when PostgreSQL is down)
         pytest.skip("PostgreSQL backup round trip needs TEST_DATABASE_URL")
     server = sa.engine.make_url(normalize_database_url(base))
     name = f"thidua_bak_{os.getpid()}_{secrets.token_hex(4)}"
