@@ -164,3 +164,38 @@ def test_run_print_job_not_queued_is_left_alone(db, province, unit):
     job.status = JobStatus.DONE
     job = run(db, job)
     assert job.stored_name is None and job.started_at is None
+
+
+def _chunks(tmp_path, count: int):
+    from datetime import datetime
+
+    from thidua.certificates.render import document_html
+
+    for n in range(count):
+        html = document_html([f'<section class="page"><p>Trang số {n + 1}</p></section>'], title="t",
+                             created=datetime(2026, 1, 1, tzinfo=UTC))
+        yield 1, html, tmp_path / f"{n:04d}.pdf"
+
+
+def test_a_chunk_whose_worker_dies_is_rendered_again(app, tmp_path):
+    from pypdf import PdfReader
+
+    from tests.certificates.crashing_worker import dies_once
+    from thidua.documents.pdf import font_face_css, static_dir
+
+    seen = []
+    done = batch.render_chunks(_chunks(tmp_path, 3), css=font_face_css(), base_url=str(static_dir()), processes=2,
+                               progress=seen.append, worker=dies_once)
+    assert done == 3 and seen[-1] == 3
+    assert all(len(PdfReader(tmp_path / f"{n:04d}.pdf").pages) == 1 for n in range(3))
+    assert all((tmp_path / f"{n:04d}.pdf.died").exists() for n in range(3))  # each died once, then rendered
+
+
+def test_a_chunk_whose_worker_dies_twice_fails_the_batch_visibly(app, tmp_path):
+    from tests.certificates.crashing_worker import always_dies
+    from thidua.documents.pdf import font_face_css, static_dir
+
+    with pytest.raises(batch.ChunkFailed, match="exit code 139"):
+        batch.render_chunks(_chunks(tmp_path, 2), css=font_face_css(), base_url=str(static_dir()), processes=2,
+                            worker=always_dies)
+    assert not list(tmp_path.glob("*.pdf"))  # nothing half-written

@@ -4,16 +4,16 @@ one PDF that is kept for download.
 `start_print_job` (in the request) checks the selection and writes a queued PrintJob; the view commits and
 enqueues it (thidua.jobs). `run_print_job` (the task, in the consumer) builds every page's HTML here, with
 the database, splits the pages into chunks of at most PRINT_CHUNK_PAGES, renders the chunks in
-PRINT_PROCESSES worker processes (WeasyPrint is single-threaded; a worker needs no Flask app and returns
-its chunk's PDF, written to a temporary file), merges them in order with pypdf and writes the print log.
+PRINT_PROCESSES worker processes (WeasyPrint is single-threaded; a worker needs no Flask app and writes
+its chunk's PDF to a temporary file), merges them in order with pypdf and writes the print log.
 """
 
 from __future__ import annotations
 
-import concurrent.futures
 import logging
 import math
 import multiprocessing
+import multiprocessing.connection
 import secrets
 import tempfile
 import time
@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 # What the worker processes import, once, in the fork server before any job: a worker then starts in
 # milliseconds with WeasyPrint imported and the fonts loaded (thidua/certificates/worker.py), instead of
 # ~0.5 s of imports and ~45 ms of font loading for every chunk. Workers run only
-# `thidua.documents.pdf.render_html`, so they never import the models (~40 MB less per worker).
+# `thidua.documents.pdf.write_html`, so they never import the models (~40 MB less per worker).
 WORKER_PRELOAD = ["thidua.certificates.worker"]
 FAILED_MESSAGE = ("Không tạo được tệp PDF do lỗi hệ thống ({kind}). Vui lòng thử lại; nếu vẫn lỗi, "
                   "báo quản trị viên (chi tiết lỗi đã được ghi vào nhật ký máy chủ).")
@@ -122,14 +122,76 @@ def chunk_sizes(pages: int, *, max_pages: int, processes: int) -> list[int]:
     return [base + 1 if i < extra else base for i in range(count)]
 
 
-def worker_pool(processes: int) -> concurrent.futures.ProcessPoolExecutor:
-    """A pool of worker processes started by a fork server ("fork" is unsafe in a threaded web process:
-    a child could inherit a lock held by another thread). Each worker renders one chunk and exits: a
-    worker that had rendered five 200-page chunks held ~250 MB instead of ~170 MB (memory WeasyPrint and
-    the allocator do not give back), and a new one costs ~60 ms (fork + loading the fonts)."""
+class ChunkFailed(RuntimeError):
+    """A worker process died twice on the same chunk (a crash, the OOM killer, a kill by an operator)."""
+
+
+CHUNK_ATTEMPTS = 2  # a chunk whose worker dies is rendered once more before the job fails
+
+
+def _context():
+    """Worker processes are started by a fork server ("fork" is unsafe in a threaded web process: a child
+    could inherit a lock held by another thread), which has imported WeasyPrint and loaded the fonts."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(WORKER_PRELOAD)
-    return concurrent.futures.ProcessPoolExecutor(max_workers=processes, mp_context=context, max_tasks_per_child=1)
+    return context
+
+
+def render_chunks(chunks: Iterator[tuple[int, str, Path]], *, css: str, base_url: str, processes: int,
+                  progress=None, worker=None) -> int:
+    """Render each (pages, html, path) chunk into `path` on its own worker process, at most `processes` at a
+    time, calling `progress(pages_done)` as chunks finish; returns the pages done.
+
+    One process per chunk, which exits when its chunk is written: a worker that had rendered five
+    200-page chunks held ~250 MB instead of ~170 MB (memory WeasyPrint and the allocator do not give back),
+    and a new one costs milliseconds (fork of the warm server). Plain processes rather than
+    ProcessPoolExecutor(max_tasks_per_child=1), which on Python 3.11 can report a healthy pool as broken
+    when a worker retires (CPython gh-115634). A chunk whose worker dies is started again once; the next
+    death raises ChunkFailed, so a job is retried or visibly failed, never silently short. `worker` (default
+    `thidua.documents.pdf.write_html`) is what each process runs: (html, css, base_url, path)."""
+    from thidua.documents.pdf import write_html
+
+    worker = worker or write_html
+    context = _context()
+    running: list[tuple[multiprocessing.process.BaseProcess, int, str, Path, int]] = []
+    done = 0
+
+    def start(size: int, html: str, path: Path, attempt: int) -> None:
+        process = context.Process(target=worker, args=(html, css, base_url, str(path)), daemon=True,
+                                  name=f"thidua-print-{path.stem}")
+        process.start()
+        running.append((process, size, html, path, attempt))
+
+    def wait_below(limit: int) -> None:
+        nonlocal done
+        while len(running) >= limit > 0 or (limit == 0 and running):
+            multiprocessing.connection.wait([entry[0].sentinel for entry in running])
+            for entry in [e for e in running if e[0].exitcode is not None]:
+                process, size, html, path, attempt = entry
+                running.remove(entry)
+                process.join()
+                if process.exitcode == 0 and path.exists():
+                    done += size
+                    if progress is not None:
+                        progress(done)
+                elif attempt < CHUNK_ATTEMPTS:
+                    log.warning("print chunk %s: worker ended with exit code %s; rendering it again",
+                                path.name, process.exitcode)
+                    start(size, html, path, attempt + 1)
+                else:
+                    raise ChunkFailed(f"chunk {path.name}: worker ended with exit code {process.exitcode}")
+
+    try:
+        # The next chunk's HTML is built while the workers render, then waits for a free worker.
+        for size, html, path in chunks:
+            wait_below(processes)
+            start(size, html, path, 1)
+        wait_below(0)
+    finally:
+        for process, *_ in running:
+            process.kill()
+            process.join()
+    return done
 
 
 def merge(paths: list[Path], target: Path) -> int:
@@ -169,10 +231,10 @@ def render_batch(items: list[DecisionItem], *, mode: PrintMode, calibration=None
     chunks on worker processes; `progress(pages_done)` is called as chunks finish. Returns the page count.
     Needs an app context (the pages' fields come from the database).
 
-    A worker returns its chunk's PDF bytes (a few hundred kB per 100 pages), which are written at once to a
-    temporary file; the files are merged after the workers have exited, so the peak memory is the larger of
-    rendering (this process + the workers) and merging (this process alone), not their sum."""
-    from thidua.documents.pdf import render_html, static_dir
+    A worker writes its chunk's PDF to a temporary file; the files are merged after the workers have
+    exited, so the peak memory is the larger of rendering (this process + the workers) and merging (this
+    process alone), not their sum."""
+    from thidua.documents.pdf import static_dir
 
     from .render import document_created, document_css, document_html, template_for
 
@@ -186,34 +248,11 @@ def render_batch(items: list[DecisionItem], *, mode: PrintMode, calibration=None
     processes = max(1, int(config["PRINT_PROCESSES"]))
     sizes = chunk_sizes(len(items) * copies, max_pages=int(config["PRINT_CHUNK_PAGES"]), processes=processes)
     pages = _pages(items, template=template, mode=mode, calibration=calibration, copies=copies)
-    done = 0
     with tempfile.TemporaryDirectory(prefix="thidua-print-") as tmp:
         paths = [Path(tmp, f"{n:04d}.pdf") for n in range(len(sizes))]
-        with worker_pool(processes) as pool:
-            pending: dict[concurrent.futures.Future, tuple[int, Path]] = {}
-
-            def collect(timeout):
-                nonlocal done
-                finished, _ = concurrent.futures.wait(pending, timeout=timeout,
-                                                      return_when=concurrent.futures.FIRST_COMPLETED)
-                for future in finished:
-                    size, path = pending.pop(future)
-                    path.write_bytes(future.result())  # a worker's exception is raised here
-                    done += size
-                    if progress is not None:
-                        progress(done)
-
-            # Each chunk is handed to the workers as soon as its HTML is built, so building the next one
-            # overlaps their rendering; at most one chunk more than there are workers waits, so a long
-            # batch does not hold all its pages' HTML in this process at once.
-            for size, path in zip(sizes, paths, strict=True):
-                while len(pending) > processes:
-                    collect(timeout=None)
-                html = document_html([next(pages) for _ in range(size)], title=title, created=created)
-                pending[pool.submit(render_html, html, css=css, base_url=str(static))] = (size, path)
-                collect(timeout=0)
-            while pending:
-                collect(timeout=None)
+        chunks = ((size, document_html([next(pages) for _ in range(size)], title=title, created=created), path)
+                  for size, path in zip(sizes, paths, strict=True))
+        done = render_chunks(chunks, css=css, base_url=str(static), processes=processes, progress=progress)
         merge(paths, target)
     return done
 

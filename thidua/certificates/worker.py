@@ -4,7 +4,7 @@ The multiprocessing fork server imports this module (batch.WORKER_PRELOAD), so i
 renders a one-line document in every face of the bundled font before it forks any worker: each worker then
 starts with the fonts loaded instead of spending about 45 ms on it for every chunk. Rendering leaves the
 server single-threaded (Pango and fontconfig start no thread), so forking it stays safe; workers still run
-only `thidua.documents.pdf.render_html`.
+only `thidua.documents.pdf.write_html`.
 """
 
 from __future__ import annotations

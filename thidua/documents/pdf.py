@@ -12,6 +12,7 @@ from __future__ import annotations
 import atexit
 import functools
 import hashlib
+import os
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -127,6 +128,14 @@ def render_html(html: str, *, css: str, base_url: str) -> bytes:
             stylesheets=[_stylesheet_text(css, base_url)], font_config=font_config(), cache=_images()
         )
         return document.write_pdf(pdf_identifier=identifier)
+
+
+def write_html(html: str, css: str, base_url: str, target: str) -> None:
+    """`render_html` into the file `target`, written under a temporary name then renamed, so a process
+    killed midway leaves no partial file (a batch worker's whole job)."""
+    part = Path(target + ".part")
+    part.write_bytes(render_html(html, css=css, base_url=base_url))
+    os.replace(part, target)
 
 
 def render_pdf(html: str, *, stylesheet_path: str | tuple[str, ...]) -> bytes:
