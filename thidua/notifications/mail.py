@@ -51,8 +51,17 @@ def email_kinds() -> dict[str, str]:
 
 
 def disabled_kinds(user: User) -> set[str]:
-    return set(db.session.scalars(sa.select(NotificationPreference.kind).where(
-        NotificationPreference.user_id == user.id, NotificationPreference.email.is_(False))))
+    return disabled_kinds_of([user.id]).get(user.id, set())
+
+
+def disabled_kinds_of(user_ids) -> dict[int, set[str]]:
+    """{user id: kinds they turned e-mail off for}, for many users in one query."""
+    found: dict[int, set[str]] = {}
+    for user_id, kind in db.session.execute(sa.select(NotificationPreference.user_id, NotificationPreference.kind)
+                                            .where(NotificationPreference.user_id.in_(list(user_ids)),
+                                                   NotificationPreference.email.is_(False))):
+        found.setdefault(user_id, set()).add(kind)
+    return found
 
 
 def wants_email(user: User, kind: str) -> bool:
@@ -108,13 +117,17 @@ def absolute_url(path: str | None) -> str | None:
     return path if "://" in path else public_base_url() + "/" + path.lstrip("/")
 
 
-def queue_for(user: User, notification: Notification) -> EmailMessage | None:
+def queue_for(user: User, notification: Notification, *, disabled: set[str] | None = None) -> EmailMessage | None:
     """The e-mail for one inbox notification, queued (or kept in the outbox), or None when the user has no
-    address, turned e-mail off for this kind, or reads a daily digest instead. Flushes; never commits."""
+    address, turned e-mail off for this kind, or reads a daily digest instead. `disabled`: the user's
+    switched-off kinds when the caller loaded them for many users at once. Flushes; never commits."""
     if not user.email or not user.active:
         return None
-    if notification.kind != PASSWORD_RESET and (user.email_digest or not wants_email(user, notification.kind)):
-        return None
+    if notification.kind != PASSWORD_RESET:
+        if disabled is None:
+            disabled = disabled_kinds(user)
+        if user.email_digest or notification.kind in disabled:
+            return None
     context = {"notification": notification, "link": absolute_url(notification.url),
                "kind_label": KINDS.get(notification.kind, ""),
                "preferences_url": absolute_url(app_path("mail.preferences"))}

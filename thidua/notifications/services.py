@@ -57,8 +57,9 @@ def notify(users: Iterable, *, kind: str, title: str, body: str | None = None, u
     inserted = {n.user_id: n for n in db.session.scalars(sa.insert(Notification).returning(Notification), rows)}
     from . import mail  # the e-mail side sits above the inbox; imported when used
 
+    disabled = mail.disabled_kinds_of(u.id for u in recipients if u.email)  # one query, not one per user
     for user in recipients:
-        mail.queue_for(user, inserted[user.id])
+        mail.queue_for(user, inserted[user.id], disabled=disabled.get(user.id, set()))
     return [inserted[u.id] for u in recipients]
 
 

@@ -263,24 +263,16 @@ def update_quota_rule(rule: QuotaRule, **fields: Any) -> QuotaRule:
     return rule
 
 
-class BaseSalaryError(ValueError):
-    """A refused base salary; the message (Vietnamese) is shown beside the form field `field`."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
-
-
 def add_base_salary(*, amount: int, effective_from: date, legal_ref: str | None = None) -> BaseSalary:
     """Add the base salary in force from `effective_from` (flush only). Past decisions keep the amount
     they snapshotted when issued.
 
-    :raise BaseSalaryError: the amount is not positive, or a base salary already starts that day.
+    :raise CatalogueError: the amount is not positive, or a base salary already starts that day.
     """
     if amount is None or amount <= 0:
-        raise BaseSalaryError("Mức lương cơ sở phải lớn hơn 0.", "amount")
+        raise CatalogueError("Mức lương cơ sở phải lớn hơn 0.", "amount")
     if db.session.scalar(sa.select(BaseSalary.id).where(BaseSalary.effective_from == effective_from)):
-        raise BaseSalaryError(f"Đã có mức lương cơ sở áp dụng từ ngày {effective_from:%d/%m/%Y}.", "effective_from")
+        raise CatalogueError(f"Đã có mức lương cơ sở áp dụng từ ngày {effective_from:%d/%m/%Y}.", "effective_from")
     salary = BaseSalary(amount=amount, effective_from=effective_from, legal_ref=legal_ref or None)
     db.session.add(salary)
     db.session.flush()

@@ -246,7 +246,7 @@ def create_base_salary():
     if form.validate_on_submit():
         try:
             salary = services.add_base_salary(**form.values())
-        except services.BaseSalaryError as exc:
+        except services.CatalogueError as exc:
             db.session.rollback()
             _show_error(form, exc)
         else:
