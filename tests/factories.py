@@ -13,7 +13,7 @@ from thidua.clusters.models import Cluster, ClusterKind, ClusterMembership
 from thidua.extensions import db
 from thidua.org.models import Unit, UnitKind, UnitSuccession
 
-PASSWORD = "mat-khau-123"
+PASSWORD = "hoso-vang-2026"
 # A cheap hash keeps the suite fast; production uses werkzeug's default (scrypt).
 _FAST_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
 _seq = itertools.count(1)

@@ -53,7 +53,7 @@ def runner(app):
     return app.test_cli_runner()
 
 
-def create_admin(runner, username="quantri", password="mat-khau-123", **extra):
+def create_admin(runner, username="quantri", password="hoso-vang-2026", **extra):
     args = ["thidua", "create-admin", "--username", username, "--full-name", "Quản trị viên", "--password", password]
     for key, value in extra.items():
         args += [f"--{key.replace('_', '-')}", value]
@@ -76,7 +76,7 @@ def test_create_admin_creates_an_admin_who_can_log_in(runner, db):
     assert "Đã tạo quản trị viên quantri." in result.output
     user = db.session.scalar(sa.select(User).where(User.username == "quantri"))
     assert user.roles == {Role.ADMIN} and user.email == "qt@thanhhoa.gov.vn"
-    assert authenticate("quantri", "mat-khau-123").user is user
+    assert authenticate("quantri", "hoso-vang-2026").user is user
 
 
 def test_create_admin_prompts_for_what_is_missing(runner, db):
@@ -98,7 +98,7 @@ def test_create_admin_refuses_a_duplicate_username(runner, db):
 
 
 def test_create_admin_refuses_a_weak_password(runner, db):
-    result = create_admin(runner, password="12345678")
+    result = create_admin(runner, password="9081726354")
 
     assert result.exit_code != 0
     assert "Mật khẩu phải có cả chữ và số" in result.output
@@ -153,7 +153,7 @@ def test_seed_demo_keeps_an_existing_admin(runner, db):
     result = runner.invoke(args=["thidua", "seed-demo"])
 
     assert result.exit_code == 0, result.output
-    assert authenticate("admin", "mat-khau-123").user is not None
+    assert authenticate("admin", "hoso-vang-2026").user is not None
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == len(USERS)
 
 

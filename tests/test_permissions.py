@@ -48,6 +48,7 @@ ADMIN = frozenset({Role.ADMIN})
 STAFF = frozenset({Role.ADMIN, Role.SECRETARIAT})
 OFFICER = frozenset({Role.UNIT_OFFICER})
 REVIEWERS = frozenset({Role.COUNCIL_MEMBER, Role.APPROVER})
+TWO_FACTOR = frozenset({Role.ADMIN, Role.SECRETARIAT, Role.APPROVER})
 
 
 @dataclass(frozen=True)
@@ -322,6 +323,12 @@ CASES: list[Case] = [
     Case("nominations.queue_xlsx", "GET", lambda w: "/nominations/queue/export.xlsx", STAFF),
     Case("auth.users_xlsx", "GET", lambda w: "/auth/users/export.xlsx", ADMIN),
     Case("audit.index_xlsx", "GET", lambda w: "/audit/export.xlsx", ADMIN),
+    Case("auth.second_factor", "GET", lambda w: "/auth/login/code", EVERYONE),
+    Case("auth.two_factor_status", "GET", lambda w: "/auth/two-factor", TWO_FACTOR),
+    Case("auth.two_factor_setup", "GET", lambda w: "/auth/two-factor/setup", TWO_FACTOR),
+    Case("auth.two_factor_recovery_codes", "POST", lambda w: "/auth/two-factor/recovery-codes", TWO_FACTOR),
+    Case("auth.two_factor_disable", "POST", lambda w: "/auth/two-factor/disable", TWO_FACTOR),
+    Case("auth.reset_user_two_factor", "POST", lambda w: f"/auth/users/{w['other_user'].id}/two-factor/reset", ADMIN),
     Case("campaigns.registrations_xlsx", "GET", lambda w: f"/campaigns/{w['open'].id}/registrations/export.xlsx",
          SIGNED_IN, "open"),
     Case("campaigns.registrations_xlsx", "GET", lambda w: f"/campaigns/{w['draft'].id}/registrations/export.xlsx",

@@ -43,6 +43,10 @@ def create_app(config: type | dict | None = None) -> Flask:
     app.url_map.converters["int"] = DatabaseIntConverter
     _register_blueprints(app)
 
+    from . import ratelimit
+
+    ratelimit.init_app(app)  # rate limits on login, password resets and public forms (after the blueprints)
+
     from .errors import register_error_handlers
 
     register_error_handlers(app)

@@ -26,7 +26,7 @@ def create_admin(username: str, full_name: str, email: str, password: str) -> No
     with acting_as(None):
         try:
             user = create_user(username=username, full_name=full_name, email=email or None, password=password,
-                               roles=[(Role.ADMIN, None)])
+                               roles=[(Role.ADMIN, None)], must_change=False)
         except AccountError as exc:
             db.session.rollback()
             raise click.ClickException(str(exc)) from None

@@ -102,6 +102,15 @@ class Config:
     PASSWORD_RESET_HOURS = int(os.environ.get("PASSWORD_RESET_HOURS", "2"))
 
     # Certificate batches: pages per chunk (one WeasyPrint document each, on a fresh worker process) and
+    # Password policy (thidua/auth/passwords.py) and two-factor login (thidua/auth/two_factor.py): with
+    # TOTP_REQUIRED, administrators, the secretariat and approvers must turn on two-factor login.
+    PASSWORD_MIN_LENGTH = int(os.environ.get("PASSWORD_MIN_LENGTH", "10"))
+    TOTP_REQUIRED = _bool("TOTP_REQUIRED", False)
+    TOTP_ISSUER = os.environ.get("TOTP_ISSUER", "Thi đua - Khen thưởng")
+    # Rate limits (thidua/ratelimit.py): counters in Redis when REDIS_URL is set, else in process memory;
+    # each RATELIMIT_<NAME> limit (e.g. RATELIMIT_LOGIN="30 per minute; 300 per hour") can be set too.
+    RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "")
     # worker processes. A worker holds about 40 MB plus 0.5 MB a page of its chunk, so the chunk size bounds
     # a batch's memory whatever its length; 100 pages keeps a 2,000-page batch under 400 MB in all
     # (bench/certificates.py) for a few percent of speed against 200.
@@ -129,6 +138,8 @@ class TestConfig(Config):
 def resolve_secret_key(config) -> str:
     """Return the configured secret key, or in development create one kept under instance/.
 
+    # Every test client comes from 127.0.0.1: tests of the limits build an app with them on.
+    RATELIMIT_ENABLED = False
     Production refuses to start without SECRET_KEY: a generated key would differ between
     workers and log every user out on restart.
     """

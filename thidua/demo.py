@@ -158,7 +158,7 @@ def seed_units_and_users() -> bool:
     for username, full_name, role, unit_code, _ in USERS:
         if db.session.scalar(sa.select(User.id).where(User.username == username)):
             continue
-        create_user(username=username, full_name=full_name, password=DEMO_PASSWORD,
+        create_user(username=username, full_name=full_name, password=DEMO_PASSWORD, must_change=False,
                     roles=[(role, units[unit_code].id if unit_code else None)])
     today = date.today()
     db.session.add(Campaign(

@@ -291,6 +291,10 @@ RULES: dict[str, Predicate] = {
     "campaign.summarize": lambda u, o: is_staff(u) and campaign_in(CampaignStatus.CLOSED)(o),
     "campaign.document.manage": lambda u, o: is_staff(u) and _EDITABLE(o),
     "campaign.document.download": campaign_visible,
+    # Two-factor login is offered to the accounts that change or sign what others see; anyone who has it on
+    # (a role taken away since) may still manage it.
+    "account.two_factor": lambda u, o: has_role(u, Role.ADMIN, Role.SECRETARIAT, Role.APPROVER)
+    or (is_authenticated(u) and u.two_factor_enabled),
     "campaign.register": may_register,
     "registration.cancel": may_cancel_registration,
     # catalogue of titles and forms, legal bases, quota rules
@@ -391,7 +395,8 @@ RULES: dict[str, Predicate] = {
 
 # Pages anyone may see without logging in; their rules answer True for an anonymous visitor.
 PUBLIC_ACTIONS = frozenset({"notice.public", "notice.comment", "certificate.verify", "public.home",
-                            "showcase.public", "password.reset", "health.check"})
+                            "showcase.public", "password.reset", "health.check",
+                            "login.second_factor"})
 RULES.update({action: (lambda u, o: True) for action in PUBLIC_ACTIONS})
 
 

@@ -120,7 +120,7 @@ def test_token_of_another_app_secret_is_refused(db, app, client, account, monkey
 
 def test_weak_new_password_is_refused_beside_the_field(db, client, account):
     token = services.password_reset_token(account)
-    response = client.post(f"/auth/reset/{token}", data={"new": "12345678", "confirm": "12345678"})
+    response = client.post(f"/auth/reset/{token}", data={"new": "9081726354", "confirm": "9081726354"})
     assert response.status_code == 200
     assert "Mật khẩu phải có cả chữ và số hoặc ký tự đặc biệt." in response.get_data(as_text=True)
     db.session.expire_all()

@@ -143,9 +143,10 @@ def test_change_password_with_wrong_current_is_refused(user):
 
 
 @pytest.mark.parametrize(("new", "message"), [
-    ("ngan-1", "Mật khẩu phải có ít nhất 8 ký tự."),
-    ("12345678", "Mật khẩu phải có cả chữ và số hoặc ký tự đặc biệt."),
+    ("ngan-1", "Mật khẩu phải có ít nhất 10 ký tự."),
+    ("9081726354", "Mật khẩu phải có cả chữ và số hoặc ký tự đặc biệt."),
     ("matkhaumoi", "Mật khẩu phải có cả chữ và số hoặc ký tự đặc biệt."),
+    ("Matkhau@2026", "Mật khẩu này quá phổ biến"),
     (factories.PASSWORD, "Mật khẩu mới phải khác mật khẩu hiện tại."),
 ])
 def test_change_password_refuses_weak_or_unchanged_passwords(user, new, message):
@@ -155,8 +156,8 @@ def test_change_password_refuses_weak_or_unchanged_passwords(user, new, message)
 
 
 def test_password_equal_to_username_is_refused():
-    with pytest.raises(services.AccountError, match="không được trùng tên đăng nhập"):
-        services.check_password_rules("Hang.2025", username="hang.2025")
+    with pytest.raises(services.AccountError, match="không được chứa tên đăng nhập"):
+        services.check_password_rules("Hang.2025.xyz", username="hang.2025")
 
 
 def test_change_password_replaces_the_hash(db, user):
@@ -171,29 +172,29 @@ def test_change_password_replaces_the_hash(db, user):
 # --- users and roles ----------------------------------------------------------------------------
 
 def test_create_user_hashes_the_password_and_sets_roles(db, unit):
-    user = services.create_user(username="donvi", full_name="Nguyễn Văn An", password="mat-khau-123",
+    user = services.create_user(username="donvi", full_name="Nguyễn Văn An", password="hoso-vang-2026",
                                 roles=[(Role.UNIT_OFFICER, unit.id), (Role.APPROVER, None)])
 
-    assert user.password_hash != "mat-khau-123" and user.check_password("mat-khau-123")
+    assert user.password_hash != "hoso-vang-2026" and user.check_password("hoso-vang-2026")
     assert {(a.role, a.unit_id) for a in user.role_assignments} == {(Role.UNIT_OFFICER, unit.id),
                                                                     (Role.APPROVER, None)}
 
 
 def test_create_user_refuses_a_duplicate_username_whatever_its_case(db, user):
     with pytest.raises(services.AccountError, match="đã được dùng") as exc:
-        services.create_user(username="HANG", full_name="Người khác", password="mat-khau-123")
+        services.create_user(username="HANG", full_name="Người khác", password="hoso-vang-2026")
     assert exc.value.field == "username"
 
 
 def test_unit_officer_without_a_unit_is_refused(db):
     with pytest.raises(services.AccountError, match="phải được gắn với một đơn vị") as exc:
-        services.create_user(username="donvi", full_name="Nguyễn Văn An", password="mat-khau-123",
+        services.create_user(username="donvi", full_name="Nguyễn Văn An", password="hoso-vang-2026",
                              roles=[(Role.UNIT_OFFICER, None)])
     assert exc.value.field == "officer_unit_id"
 
 
 def test_other_roles_are_never_bound_to_a_unit(db, unit):
-    user = services.create_user(username="lanhdao", full_name="Đỗ Minh Tuấn", password="mat-khau-123",
+    user = services.create_user(username="lanhdao", full_name="Đỗ Minh Tuấn", password="hoso-vang-2026",
                                 roles=[(Role.APPROVER, unit.id)])
     assert [(a.role, a.unit_id) for a in user.role_assignments] == [(Role.APPROVER, None)]
 

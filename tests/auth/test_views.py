@@ -199,9 +199,9 @@ def test_change_password_with_mismatched_confirmation_is_refused(login_as, user)
 
 
 @pytest.mark.parametrize(("new", "message"), [
-    ("ngan-1", "Độ dài từ 8 đến 128 ký tự."),
-    ("12345678", "Mật khẩu phải có cả chữ và số hoặc ký tự đặc biệt."),
-    ("chiconchu", "Mật khẩu phải có cả chữ và số hoặc ký tự đặc biệt."),
+    ("ngan-1", "Mật khẩu phải có ít nhất 10 ký tự."),
+    ("9081726354", "Mật khẩu phải có cả chữ và số hoặc ký tự đặc biệt."),
+    ("chiconchuthoi", "Mật khẩu phải có cả chữ và số hoặc ký tự đặc biệt."),
 ])
 def test_change_password_refuses_short_or_weak_passwords(db, login_as, user, new, message):
     old_hash = user.password_hash
@@ -237,7 +237,7 @@ def user_count(db) -> int:
 
 def new_user_data(**overrides):
     data = {"username": "lanhdao", "full_name": "Đỗ Minh Tuấn", "email": "", "roles": ["approver"],
-            "officer_unit_id": "0", "active": "y", "password": "mat-khau-123"}
+            "officer_unit_id": "0", "active": "y", "password": "hoso-vang-2026"}
     data.update(overrides)
     return data
 
@@ -265,7 +265,7 @@ def test_create_user_saves_the_user_with_roles(admin, db, unit):
 
     assert response.status_code == 302
     user = db.session.scalar(sa.select(User).where(User.username == "lanhdao"))
-    assert user.check_password("mat-khau-123")
+    assert user.check_password("hoso-vang-2026")
     assert user.roles == {Role.APPROVER, Role.UNIT_OFFICER}
     assert user.officer_units == [unit]
 

@@ -5,6 +5,7 @@ from wtforms.validators import EqualTo, ValidationError
 
 from thidua.fields import Form, MultiCheckboxField, email, length, max_length, optional, options, required
 
+from . import passwords
 from .models import Role
 
 
@@ -18,9 +19,8 @@ class LoginForm(Form):
 
 class ChangePasswordForm(Form):
     current = PasswordField("Mật khẩu hiện tại", validators=[required()], render_kw={"autocomplete": "current-password"})
-    new = PasswordField("Mật khẩu mới", validators=[required(), length(8, 128)],
-                        render_kw={"autocomplete": "new-password"},
-                        description="Ít nhất 8 ký tự, gồm cả chữ và số hoặc ký tự đặc biệt.")
+    new = PasswordField("Mật khẩu mới", validators=[required(), max_length(passwords.MAX_LENGTH)],
+                        render_kw={"autocomplete": "new-password"}, description=passwords.hint())
     confirm = PasswordField("Nhập lại mật khẩu mới",
                             validators=[required(), EqualTo("new", message="Hai mật khẩu mới không khớp.")],
                             render_kw={"autocomplete": "new-password"})
@@ -37,16 +37,17 @@ class UserForm(Form):
     officer_unit_id = SelectField("Cán bộ của đơn vị", coerce=int,
                                   description="Chọn đơn vị nếu người dùng là cán bộ đơn vị (làm việc cho đơn vị này và các đơn vị cấp dưới).")
     active = BooleanField("Đang hoạt động", default=True)
-    password = PasswordField("Mật khẩu", validators=[optional(), length(8, 128)],
+    password = PasswordField("Mật khẩu", validators=[optional(), max_length(passwords.MAX_LENGTH)],
                              render_kw={"autocomplete": "new-password"},
-                             description="Bỏ trống khi sửa nếu không đổi mật khẩu.")
+                             description="Bỏ trống khi sửa nếu không đổi mật khẩu. Người dùng phải đổi mật khẩu "
+                                         "này ở lần đăng nhập tới. " + passwords.hint())
 
     def __init__(self, *args, unit_choices: list[tuple[int, str]], creating: bool, **kwargs):
         super().__init__(*args, **kwargs)
         self.officer_unit_id.choices = options([(0, "— Không phải cán bộ đơn vị —"), *unit_choices])
         self.creating = creating
         if creating:
-            self.password.validators = [required("Vui lòng đặt mật khẩu ban đầu."), length(8, 128)]
+            self.password.validators = [required("Vui lòng đặt mật khẩu ban đầu."), max_length(passwords.MAX_LENGTH)]
         else:
             self.username.render_kw = {"readonly": True}
 
@@ -68,9 +69,31 @@ class ForgotPasswordForm(Form):
 
 
 class ResetPasswordForm(Form):
-    new = PasswordField("Mật khẩu mới", validators=[required(), length(8, 128)],
-                        render_kw={"autocomplete": "new-password", "autofocus": True},
-                        description="Ít nhất 8 ký tự, gồm cả chữ và số hoặc ký tự đặc biệt.")
+    new = PasswordField("Mật khẩu mới", validators=[required(), max_length(passwords.MAX_LENGTH)],
+                        render_kw={"autocomplete": "new-password", "autofocus": True}, description=passwords.hint())
     confirm = PasswordField("Nhập lại mật khẩu mới",
                             validators=[required(), EqualTo("new", message="Hai mật khẩu mới không khớp.")],
                             render_kw={"autocomplete": "new-password"})
+
+
+class SecondFactorForm(Form):
+    code = StringField("Mã xác thực", validators=[required("Vui lòng nhập mã xác thực."), max_length(32)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True},
+                       description="Mã 6 chữ số trên ứng dụng xác thực của bạn, hoặc một mã khôi phục.")
+
+
+class EnableTwoFactorForm(Form):
+    code = StringField("Mã trên ứng dụng", validators=[required("Vui lòng nhập mã 6 chữ số."), max_length(32)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
+
+
+class DisableTwoFactorForm(Form):
+    password = PasswordField("Mật khẩu", validators=[required("Vui lòng nhập mật khẩu.")],
+                             render_kw={"autocomplete": "current-password"})
+    code = StringField("Mã trên ứng dụng hoặc mã khôi phục", validators=[required("Vui lòng nhập mã."), max_length(32)],
+                       render_kw={"autocomplete": "one-time-code"})
+
+
+class RecoveryCodesForm(Form):
+    password = PasswordField("Mật khẩu", validators=[required("Vui lòng nhập mật khẩu.")],
+                             render_kw={"autocomplete": "current-password"})

@@ -36,6 +36,16 @@ class User(UserMixin, db.Model):
     locked_until: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
     password_changed_at: Mapped[datetime | None]
+    # Set when an administrator chose the password (new account, reset by hand): the user must replace it
+    # before doing anything else.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Two-factor login (TOTP, RFC 6238): the base32 secret shared with the user's authenticator app, when
+    # it was turned on, the last time step accepted (a code is never accepted twice) and the sha256 digests
+    # of the unused one-time recovery codes, one per line.
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_enabled_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
+    totp_recovery: Mapped[str | None] = mapped_column(sa.Text)
     # E-mail notifications gathered into one message a day instead of one per event.
     email_digest: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -45,7 +55,7 @@ class User(UserMixin, db.Model):
     )
 
     # Never written to the audit log.
-    __audit_exclude__ = frozenset({"password_hash"})
+    __audit_exclude__ = frozenset({"password_hash", "totp_secret", "totp_last_step", "totp_recovery"})
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"
@@ -63,6 +73,10 @@ class User(UserMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+    @property
+    def two_factor_enabled(self) -> bool:
+        return self.totp_enabled_at is not None and bool(self.totp_secret)
 
     def is_locked(self, now: datetime | None = None) -> bool:
         return self.locked_until is not None and self.locked_until > (now or utcnow())

@@ -15,9 +15,8 @@ from itsdangerous import BadData, URLSafeTimedSerializer
 from thidua.audit.services import acting_as, label, record
 from thidua.extensions import db, utcnow
 
+from . import passwords, two_factor
 from .models import Role, RoleAssignment, User
-
-MIN_PASSWORD_LENGTH = 8
 
 
 class AccountError(ValueError):
@@ -32,58 +31,162 @@ class AccountError(ValueError):
 class LoginResult:
     user: User | None
     error: str | None = None
+    # The password was right and the account has two-factor login: the login ends with a code.
+    needs_code: bool = False
 
 
 BAD_CREDENTIALS = "Tên đăng nhập hoặc mật khẩu không đúng."
+BAD_CODE = "Mã xác thực không đúng hoặc đã hết hạn."
 
 
 def authenticate(username: str, password: str) -> LoginResult:
     """Check a login attempt and update the failure counter and lockout. Flushes; never commits.
 
     The same message is given for an unknown user and a wrong password, so a caller cannot learn
-    which usernames exist. A locked account is refused even with the right password.
+    which usernames exist. A locked account is refused even with the right password. For an account
+    with two-factor login the result only says the password was right (`needs_code`): the login is
+    complete after `verify_second_factor`, and the failure counter is reset only then.
     """
     user = db.session.scalar(sa.select(User).where(sa.func.lower(User.username) == username.strip().lower()))
     if user is None:
         record("auth.login_failed", None, session=db.session, username=username[:64])
         return LoginResult(None, BAD_CREDENTIALS)
     now = utcnow()
-    if user.is_locked(now):
-        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
-        record("auth.login_locked", user, session=db.session)
-        return LoginResult(None, f"Tài khoản tạm khóa do đăng nhập sai nhiều lần. Vui lòng thử lại sau {minutes} phút.")
+    refusal = _refusal_if_locked(user, now)
+    if refusal:
+        return refusal
     if not user.check_password(password):
-        user.failed_logins += 1
-        if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
-            user.locked_until = now + timedelta(minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"])
-            user.failed_logins = 0
-            label(user, "auth.locked")
-        else:
-            label(user, "auth.login_failed")
-        db.session.flush()
-        if user.locked_until and user.locked_until > now:
-            return LoginResult(None, "Đăng nhập sai quá số lần cho phép. Tài khoản tạm khóa "
-                                     f"{current_app.config['LOGIN_LOCKOUT_MINUTES']} phút.")
-        return LoginResult(None, BAD_CREDENTIALS)
+        return _count_failure(user, now, "auth.login_failed", BAD_CREDENTIALS)
     if not user.active:
         record("auth.login_inactive", user, session=db.session)
         return LoginResult(None, "Tài khoản đã bị vô hiệu hóa. Vui lòng liên hệ quản trị viên.")
+    if user.two_factor_enabled:
+        return LoginResult(user, needs_code=True)
+    return _complete_login(user, now)
+
+
+def verify_second_factor(user: User, code: str) -> LoginResult:
+    """The second step of a login: a code from the authenticator app, or one of the recovery codes (used
+    up). Wrong codes count towards the same lockout as wrong passwords. Flushes; never commits."""
+    now = utcnow()
+    refusal = _refusal_if_locked(user, now)
+    if refusal:
+        return refusal
+    if not user.active or not user.two_factor_enabled:
+        return LoginResult(None, BAD_CODE)
+    step = two_factor.matching_step(user.totp_secret, code, after=user.totp_last_step)
+    if step is not None:
+        user.totp_last_step = step
+        return _complete_login(user, now, second_factor="totp")
+    if two_factor.take_recovery_code(user, code):
+        return _complete_login(user, now, second_factor="recovery_code")
+    return _count_failure(user, now, "auth.second_factor_failed", BAD_CODE)
+
+
+def _refusal_if_locked(user: User, now) -> LoginResult | None:
+    if not user.is_locked(now):
+        return None
+    minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
+    record("auth.login_locked", user, session=db.session)
+    return LoginResult(None, f"Tài khoản tạm khóa do đăng nhập sai nhiều lần. Vui lòng thử lại sau {minutes} phút.")
+
+
+def _count_failure(user: User, now, action: str, message: str) -> LoginResult:
+    user.failed_logins += 1
+    if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
+        user.locked_until = now + timedelta(minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"])
+        user.failed_logins = 0
+        label(user, "auth.locked")
+    else:
+        label(user, action)
+    db.session.flush()
+    if user.locked_until and user.locked_until > now:
+        return LoginResult(None, "Đăng nhập sai quá số lần cho phép. Tài khoản tạm khóa "
+                                 f"{current_app.config['LOGIN_LOCKOUT_MINUTES']} phút.")
+    return LoginResult(None, message)
+
+
+def _complete_login(user: User, now, **details) -> LoginResult:
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
     label(user, "auth.login")
     with acting_as(user):  # nobody is logged in yet, but the entry belongs to the user logging in
         db.session.flush()
+        if details:
+            record("auth.login_second_factor", user, session=db.session, **details)
+            db.session.flush()
     return LoginResult(user)
 
 
-def check_password_rules(password: str, *, username: str | None = None, field: str = "password") -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"Mật khẩu phải có ít nhất {MIN_PASSWORD_LENGTH} ký tự.", field)
-    if username and password.lower() == username.lower():
-        raise AccountError("Mật khẩu không được trùng tên đăng nhập.", field)
-    if password.isdigit() or password.isalpha():
-        raise AccountError("Mật khẩu phải có cả chữ và số hoặc ký tự đặc biệt.", field)
+# --- two-factor login: turning it on and off --------------------------------------------------------
+
+def enable_two_factor(user: User, *, secret: str, code: str) -> list[str]:
+    """Turn on two-factor login with `secret` (shown to the user as a QR code) once `code` proves their app
+    has it. Returns the recovery codes, to be shown once. Flushes."""
+    if not two_factor.offered_to(user):
+        raise AccountError("Tài khoản này không dùng xác thực hai lớp.", "code")
+    step = two_factor.matching_step(secret, code)
+    if step is None:
+        raise AccountError("Mã không đúng. Kiểm tra giờ trên điện thoại và nhập mã đang hiển thị.", "code")
+    codes = two_factor.new_recovery_codes()
+    user.totp_secret = secret
+    user.totp_last_step = step
+    user.totp_enabled_at = utcnow()
+    user.totp_recovery = two_factor.stored_recovery(codes)
+    label(user, "auth.two_factor_enabled")
+    db.session.flush()
+    return codes
+
+
+def new_recovery_codes(user: User, *, password: str) -> list[str]:
+    """Replace the recovery codes (the old ones stop working). Needs the password. Flushes."""
+    if not user.check_password(password):
+        raise AccountError("Mật khẩu không đúng.", "password")
+    codes = two_factor.new_recovery_codes()
+    user.totp_recovery = two_factor.stored_recovery(codes)
+    record("auth.recovery_codes_renewed", user, session=db.session)
+    db.session.flush()
+    return codes
+
+
+def disable_two_factor(user: User, *, password: str, code: str) -> User:
+    """Turn off one's own two-factor login: needs the password and a current code (or a recovery code)."""
+    if not user.check_password(password):
+        raise AccountError("Mật khẩu không đúng.", "password")
+    if two_factor.required_for(user):
+        raise AccountError("Vai trò của bạn bắt buộc dùng xác thực hai lớp; không thể tắt.", "code")
+    step = two_factor.matching_step(user.totp_secret or "", code, after=user.totp_last_step)
+    if step is None and not two_factor.take_recovery_code(user, code):
+        raise AccountError(BAD_CODE, "code")
+    _clear_two_factor(user)
+    label(user, "auth.two_factor_disabled")
+    db.session.flush()
+    return user
+
+
+def reset_two_factor(user: User) -> User:
+    """An administrator turns off a user's two-factor login (a lost phone and lost recovery codes); the user
+    sets it up again at the next login when their role requires it. Flushes."""
+    _clear_two_factor(user)
+    label(user, "auth.two_factor_reset")
+    db.session.flush()
+    return user
+
+
+def _clear_two_factor(user: User) -> None:
+    user.totp_secret = None
+    user.totp_enabled_at = None
+    user.totp_last_step = None
+    user.totp_recovery = None
+
+
+def check_password_rules(password: str, *, username: str | None = None, full_name: str | None = None,
+                         field: str = "password") -> None:
+    """Refuse a password that breaks the policy (thidua/auth/passwords.py) with its message beside `field`."""
+    problem = passwords.problem(password, username=username, full_name=full_name)
+    if problem:
+        raise AccountError(problem, field)
 
 
 def change_password(user: User, *, current: str, new: str) -> User:
@@ -91,8 +194,9 @@ def change_password(user: User, *, current: str, new: str) -> User:
         raise AccountError("Mật khẩu hiện tại không đúng.", "current")
     if current == new:
         raise AccountError("Mật khẩu mới phải khác mật khẩu hiện tại.", "new")
-    check_password_rules(new, username=user.username, field="new")
+    check_password_rules(new, username=user.username, full_name=user.full_name, field="new")
     user.set_password(new)
+    user.must_change_password = False
     label(user, "auth.password_changed")
     db.session.flush()
     return user
@@ -106,12 +210,14 @@ def username_taken(username: str, *, exclude_id: int | None = None) -> bool:
 
 
 def create_user(*, username: str, full_name: str, password: str, email: str | None = None,
-                roles: Iterable[tuple[Role, int | None]] = ()) -> User:
+                roles: Iterable[tuple[Role, int | None]] = (), must_change: bool = True) -> User:
+    """A new account. Its password was chosen by an administrator, so by default the user must replace it
+    at the first login (`must_change=False` for accounts made by scripts, e.g. the demo)."""
     username = username.strip()
     if username_taken(username):
         raise AccountError(f"Tên đăng nhập “{username}” đã được dùng.", "username")
-    check_password_rules(password, username=username)
-    user = User(username=username, full_name=full_name, email=email or None)
+    check_password_rules(password, username=username, full_name=full_name)
+    user = User(username=username, full_name=full_name, email=email or None, must_change_password=must_change)
     user.set_password(password)
     db.session.add(user)
     set_roles(user, roles)
@@ -125,8 +231,9 @@ def update_user(user: User, *, full_name: str, email: str | None, active: bool,
     user.email = email or None
     user.active = active
     if new_password:
-        check_password_rules(new_password, username=user.username)
+        check_password_rules(new_password, username=user.username, full_name=full_name)
         user.set_password(new_password)
+        user.must_change_password = True  # an administrator knows it: the user replaces it
         user.failed_logins = 0
         user.locked_until = None
     set_roles(user, roles)
@@ -209,8 +316,9 @@ def users_for_reset(login: str) -> list[User]:
 
 def reset_password(user: User, *, new: str) -> User:
     """Set a new password through a reset link (which this ends) and lift a lockout. Flushes."""
-    check_password_rules(new, username=user.username, field="new")
+    check_password_rules(new, username=user.username, full_name=user.full_name, field="new")
     user.set_password(new)
+    user.must_change_password = False
     user.failed_logins = 0
     user.locked_until = None
     label(user, "auth.password_reset")

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from thidua.exports import col, xlsx_response
@@ -13,8 +14,18 @@ from thidua.notifications import mail
 from thidua.org.queries import unit_choices
 from thidua.permissions import authorize, requires
 
-from . import services
-from .forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, ResetPasswordForm, UserForm
+from . import services, two_factor
+from .forms import (
+    ChangePasswordForm,
+    DisableTwoFactorForm,
+    EnableTwoFactorForm,
+    ForgotPasswordForm,
+    LoginForm,
+    RecoveryCodesForm,
+    ResetPasswordForm,
+    SecondFactorForm,
+    UserForm,
+)
 from .models import Role, RoleAssignment, User
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -25,6 +36,25 @@ def load_user(user_id: str) -> User | None:
     """The user of a session; a user deactivated since logging in is logged out on the next request."""
     user = db.session.get(User, int(user_id))
     return user if user is not None and user.active else None
+
+
+# Where a user who must first change their password or turn on two-factor login may still go.
+_ALWAYS_OPEN = frozenset({"auth.logout", "auth.change_password", "static", "observability.healthz", "bootstrap.static"})
+_SETUP_TWO_FACTOR = frozenset({"auth.two_factor_setup", "auth.two_factor_status"})
+
+
+@bp.before_app_request
+def _pending_obligations():
+    """A password chosen by an administrator must be replaced, and a role that requires two-factor login
+    must turn it on, before anything else is done."""
+    if not current_user.is_authenticated or request.endpoint in _ALWAYS_OPEN:
+        return None
+    if current_user.must_change_password:
+        return redirect(url_for("auth.change_password"))
+    if (request.endpoint not in _SETUP_TWO_FACTOR and two_factor.required_for(current_user)
+            and not current_user.two_factor_enabled):
+        return redirect(url_for("auth.two_factor_setup"))
+    return None
 
 
 def _safe_next(target: str | None) -> str:
@@ -51,13 +81,69 @@ def login():
         db.session.commit()  # failure counters and lockouts are kept even when the login fails
         if result.user is None:
             form.password.errors.append(result.error)
-        else:
+        elif result.needs_code:
             session.clear()
-            login_user(result.user, remember=form.remember.data)
-            session.permanent = True
-            flash(f"Xin chào, {result.user.full_name}.", "success")
-            return redirect(_safe_next(request.args.get("next")))
+            session[PENDING] = {"user": result.user.id, "remember": bool(form.remember.data),
+                                "next": request.args.get("next"), "at": time.time()}
+            return redirect(url_for("auth.second_factor"))
+        else:
+            return _logged_in(result.user, remember=form.remember.data, next_url=request.args.get("next"))
     return render_template("auth/login.html", form=form)
+
+
+# The password step of a two-factor login, kept in the session until the code is given (at most 5 minutes).
+PENDING = "login_pending"
+PENDING_SECONDS = 300
+
+
+def _logged_in(user: User, *, remember: bool, next_url: str | None):
+    session.clear()  # a new session for the logged-in user (no fixation)
+    login_user(user, remember=remember)
+    session.permanent = True
+    flash(f"Xin chào, {user.full_name}.", "success")
+    if user.must_change_password:
+        flash("Mật khẩu của bạn do quản trị viên đặt. Vui lòng đổi mật khẩu trước khi tiếp tục.", "warning")
+        return redirect(url_for("auth.change_password"))
+    if two_factor.required_for(user) and not user.two_factor_enabled:
+        flash("Vai trò của bạn bắt buộc dùng xác thực hai lớp. Vui lòng bật trước khi tiếp tục.", "warning")
+        return redirect(url_for("auth.two_factor_setup"))
+    return redirect(_safe_next(next_url))
+
+
+def _pending_user() -> User | None:
+    pending = session.get(PENDING)
+    if not isinstance(pending, dict) or time.time() - float(pending.get("at", 0)) > PENDING_SECONDS:
+        return None
+    user = db.session.get(User, pending.get("user"))
+    return user if user is not None and user.active and user.two_factor_enabled else None
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@requires("login.second_factor")
+def second_factor():
+    """The second step of a two-factor login: a code from the authenticator app or a recovery code."""
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    user = _pending_user()
+    if user is None:
+        session.pop(PENDING, None)
+        flash("Phiên đăng nhập đã hết hạn. Vui lòng nhập lại mật khẩu.", "warning")
+        return redirect(url_for("auth.login"))
+    form = SecondFactorForm()
+    if form.validate_on_submit():
+        result = services.verify_second_factor(user, form.code.data)
+        db.session.commit()
+        if result.user is None:
+            form.code.errors.append(result.error)
+            if user.is_locked():
+                session.pop(PENDING, None)
+        else:
+            pending = session[PENDING]
+            if two_factor.recovery_left(user) <= 2:
+                flash(f"Bạn còn {two_factor.recovery_left(user)} mã khôi phục. Hãy tạo bộ mã mới ở trang "
+                      "Xác thực hai lớp.", "warning")
+            return _logged_in(user, remember=pending.get("remember", False), next_url=pending.get("next"))
+    return render_template("auth/second_factor.html", form=form)
 
 
 @bp.post("/logout")
@@ -127,6 +213,98 @@ def change_password():
             flash("Đã đổi mật khẩu.", "success")
             return redirect(url_for("home.index"))
     return render_template("auth/change_password.html", form=form)
+
+
+# --- two-factor login settings ----------------------------------------------------------------------
+
+SETUP_SECRET = "totp_setup_secret"
+
+
+@bp.get("/two-factor")
+@requires("account.two_factor")
+def two_factor_status():
+    return render_template("auth/two_factor.html", user=current_user, left=two_factor.recovery_left(current_user),
+                           required=two_factor.required_for(current_user),
+                           disable_form=DisableTwoFactorForm(), codes_form=RecoveryCodesForm())
+
+
+@bp.route("/two-factor/setup", methods=["GET", "POST"])
+@requires("account.two_factor")
+def two_factor_setup():
+    """Turn on two-factor login: scan the QR code (or type the secret), then prove it with a code. The secret
+    is kept in the session until then, so nothing is saved before the app has it."""
+    if current_user.two_factor_enabled:
+        return redirect(url_for("auth.two_factor_status"))
+    secret = session.get(SETUP_SECRET)
+    if not secret:
+        secret = session[SETUP_SECRET] = two_factor.new_secret()
+    form = EnableTwoFactorForm()
+    if form.validate_on_submit():
+        try:
+            codes = services.enable_two_factor(current_user, secret=secret, code=form.code.data)
+        except services.AccountError as exc:
+            db.session.rollback()
+            form.code.errors.append(str(exc))
+        else:
+            db.session.commit()
+            session.pop(SETUP_SECRET, None)
+            flash("Đã bật xác thực hai lớp.", "success")
+            return _recovery_codes_page(codes)
+    uri = two_factor.provisioning_uri(current_user, secret)
+    return render_template("auth/two_factor_setup.html", form=form, qr=two_factor.qr_data_uri(uri),
+                           secret=two_factor.grouped(secret))
+
+
+def _recovery_codes_page(codes: list[str]):
+    response = make_response(render_template("auth/recovery_codes.html", codes=codes))
+    response.headers["Cache-Control"] = "no-store"  # shown once; never from the browser's cache
+    return response
+
+
+@bp.post("/two-factor/recovery-codes")
+@requires("account.two_factor")
+def two_factor_recovery_codes():
+    form = RecoveryCodesForm()
+    if form.validate_on_submit() and current_user.two_factor_enabled:
+        try:
+            codes = services.new_recovery_codes(current_user, password=form.password.data)
+        except services.AccountError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        else:
+            db.session.commit()
+            return _recovery_codes_page(codes)
+    return redirect(url_for("auth.two_factor_status"))
+
+
+@bp.post("/two-factor/disable")
+@requires("account.two_factor")
+def two_factor_disable():
+    form = DisableTwoFactorForm()
+    if form.validate_on_submit() and current_user.two_factor_enabled:
+        try:
+            services.disable_two_factor(current_user, password=form.password.data, code=form.code.data)
+        except services.AccountError as exc:
+            db.session.rollback()
+            form[exc.field].errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash("Đã tắt xác thực hai lớp.", "info")
+            return redirect(url_for("auth.two_factor_status"))
+    return render_template("auth/two_factor.html", user=current_user, left=two_factor.recovery_left(current_user),
+                           required=two_factor.required_for(current_user), disable_form=form,
+                           codes_form=RecoveryCodesForm()), 200
+
+
+@bp.post("/users/<int:user_id>/two-factor/reset")
+@requires("user.manage")
+def reset_user_two_factor(user_id: int):
+    user = db.get_or_404(User, user_id)
+    authorize("user.manage", user)
+    services.reset_two_factor(user)
+    db.session.commit()
+    flash(f"Đã tắt xác thực hai lớp của {user.username}; người dùng cần thiết lập lại.", "success")
+    return redirect(url_for("auth.edit_user", user_id=user.id))
 
 
 @bp.get("/users")

@@ -119,6 +119,9 @@ class PrintJob(db.Model):
     requested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]
+    # Touched when the job starts and as each chunk finishes: a "running" job whose heartbeat is old was left
+    # by a consumer that died, and the sweeper marks it failed.
+    heartbeat_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
 
     decision: Mapped[Decision] = relationship()
