@@ -202,3 +202,43 @@ def test_truncated_archive_and_foreign_or_newer_manifest_are_refused(sqlite_app,
     declined = _cli(sqlite_app, "restore", str(good), input="n\n")
     assert declined.exit_code != 0 and "Đã hủy, không thay đổi gì." in declined.output
     assert _units(sqlite_app) == units and _files(uploads) == files
+
+
+def test_archive_of_an_older_release_is_restored_and_upgraded(live_app, tmp_path):
+    """A backup taken before the latest migration, restored by the newer code: the rows come back, the schema is
+    the code's (the newer columns exist), tables the newer schema added are not left over, and the app works."""
+    from flask_migrate import downgrade
+
+    app = live_app
+    with app.app_context():
+        head = db.session.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+        from thidua.backup import _script_directory
+
+        previous = _script_directory(app).get_revision(head).down_revision
+        assert isinstance(previous, str)
+        downgrade(revision=previous)  # the installation as the previous release left it
+        db.session.remove()
+        db.engine.dispose()
+    archive = _backup(app, tmp_path / "backups")
+    with tarfile.open(archive) as tar:
+        assert json.load(tar.extractfile("manifest.json"))["alembic_revision"] == previous
+
+    with app.app_context():  # the release is upgraded and used before the restore
+        upgrade()
+        make_unit(code="MOI", name="Đơn vị thêm sau sao lưu")
+        db.session.commit()
+        db.session.remove()
+
+    result = _cli(app, "restore", str(archive), "--yes")
+    assert result.exit_code == 0, result.output
+    assert f"đã nâng cấp cơ sở dữ liệu từ phiên bản {previous} lên {head}" in result.output
+    assert _units(app) == {"SGD": "Sở Giáo dục và Đào tạo", "SYT": "Sở Y tế"}
+    with app.app_context():
+        assert db.session.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == head
+        columns = {c["name"] for c in sa.inspect(db.engine).get_columns("users")}
+        assert {"totp_secret", "must_change_password"} <= columns
+        make_unit(code="SAU", name="Sau phục hồi")
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+    assert "SAU" in _units(app)

@@ -10,7 +10,8 @@
 
 `flask thidua restore ARCHIVE` checks everything in a temporary folder first (manifest, checksums, database
 kind, revision no newer than the code) and only then replaces the database and the upload folder, so a
-refused archive changes nothing. Stop the web server and the workers before restoring.
+refused archive changes nothing. An archive of an older release is brought to the code's schema by the
+migrations right after. Stop the web server and the workers before restoring.
 """
 
 from __future__ import annotations
@@ -243,7 +244,14 @@ def restore_backup(app: Flask, archive: Path) -> RestoreReport:
         head = check_compatible(app, manifest)
         _restore_database(app, Path(tmp) / manifest["database"]["name"])
         _restore_uploads(app, Path(tmp) / UPLOADS)
-    return RestoreReport(manifest=manifest, current_head=head)
+    report = RestoreReport(manifest=manifest, current_head=head)
+    if report.needs_upgrade:  # an archive of an older release: bring its schema to this code's
+        from flask_migrate import upgrade
+
+        db.engine.dispose()
+        upgrade()
+        db.engine.dispose()
+    return report
 
 
 def _restore_database(app: Flask, part: Path) -> None:
@@ -262,9 +270,18 @@ def _restore_database(app: Flask, part: Path) -> None:
         for suffix in ("-wal", "-shm", "-journal"):
             Path(f"{target}{suffix}").unlink(missing_ok=True)
     else:
+        # The archive's schema replaces the whole `public` schema in ONE transaction: pg_restore writes the
+        # dump as SQL, and psql runs "drop the schema, create it, the dump" with --single-transaction, so a
+        # failure leaves the database as it was. (pg_restore --clean alone would leave behind the tables a
+        # newer schema added, and the upgrade that follows the restore of an older archive would then fail
+        # on "already exists".)
         url, env = _libpq(app)
-        _run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction", "--exit-on-error",
-              f"--dbname={url}", str(part)], env, "Phục hồi PostgreSQL (pg_restore)")
+        script = part.with_suffix(".sql")
+        _run(["pg_restore", "--no-owner", "--no-privileges", "--clean", "--if-exists", f"--file={script}", str(part)],
+             env, "Đọc bản sao lưu PostgreSQL (pg_restore)")
+        _run(["psql", "--quiet", "--no-psqlrc", "--single-transaction", "--set=ON_ERROR_STOP=1", f"--dbname={url}",
+              "--command=DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;", f"--file={script}"],
+             env, "Phục hồi PostgreSQL (psql)")
 
 
 def _restore_uploads(app: Flask, extracted: Path) -> None:

@@ -134,7 +134,8 @@ def restore_command(archive: str, yes: bool) -> None:
         raise click.ClickException(str(exc)) from None
     click.echo("Đã phục hồi cơ sở dữ liệu và tệp đính kèm.")
     if report.needs_upgrade:
-        click.echo("Bản sao lưu cũ hơn mã nguồn: hãy chạy `flask --app wsgi db upgrade`.")
+        click.echo(f"Bản sao lưu cũ hơn mã nguồn: đã nâng cấp cơ sở dữ liệu từ phiên bản "
+                   f"{report.manifest['alembic_revision']} lên {report.current_head}.")
 
 
 def register_cli(app: Flask) -> None:
