@@ -81,7 +81,7 @@ def test_create_admin_creates_an_admin_who_can_log_in(runner, db):
 
 def test_create_admin_prompts_for_what_is_missing(runner, db):
     result = runner.invoke(args=["thidua", "create-admin"],
-                           input="quantri\nQuản trị viên\nmat-khau-123\nmat-khau-123\n")
+                           input="quantri\nQuản trị viên\nhoso-vang-2026\nhoso-vang-2026\n")
 
     assert result.exit_code == 0, result.output
     assert db.session.scalar(sa.select(User.full_name).where(User.username == "quantri")) == "Quản trị viên"
