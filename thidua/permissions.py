@@ -130,6 +130,25 @@ def may_edit_person(user, person: Person | None) -> bool:
     return is_staff(user) or acts_for(user, person.unit_id)
 
 
+def sees_personal_data(user, person: Person | None) -> bool:
+    """Personal data of a person in the registry (Decree 13/2023/NĐ-CP), see docs/personal-data.md:
+
+    | field                             | staff | officer of the person's unit | council, approver | public |
+    |-----------------------------------|-------|------------------------------|-------------------|--------|
+    | name, position, unit, category    | yes   | yes                          | yes               | only what a notice or certificate prints |
+    | awards, evaluations, initiatives  | yes   | yes                          | yes (criteria)    | no     |
+    | discipline records                | yes   | no ("discipline.view")       | checklist line    | no     |
+    | birth date, gender, hiring date   | yes   | yes                          | no (1)            | no     |
+    | national ID (CMND/CCCD)           | yes   | yes                          | no                | no     |
+
+    (1) No criterion of the Law on Emulation and Commendation depends on age, so not even the birth year
+    is shown; the LĐTT tenure check prints the hiring date in the dossier's checklist, as that criterion
+    needs it. Without a person: whether the user may see such data for anyone (a list's columns)."""
+    if person is None:
+        return is_staff(user) or has_role(user, Role.UNIT_OFFICER)
+    return is_staff(user) or acts_for(user, person.unit_id)
+
+
 def is_secretariat_step(user, n: Nomination | None) -> bool:
     return is_staff(user) and nomination_in(n, {NominationStatus.SUBMITTED})
 
@@ -272,6 +291,10 @@ _EDITABLE = campaign_in(CampaignStatus.DRAFT, CampaignStatus.OPEN, CampaignStatu
 RULES: dict[str, Predicate] = {
     "home.view": lambda u, o: is_authenticated(u),
     "account.password": lambda u, o: is_authenticated(u),
+    # Two-factor login is offered to the accounts that change or sign what others see; anyone who has it on
+    # (a role taken away since) may still manage it.
+    "account.two_factor": lambda u, o: has_role(u, Role.ADMIN, Role.SECRETARIAT, Role.APPROVER)
+    or (is_authenticated(u) and u.two_factor_enabled),
     # organisation
     "unit.view": lambda u, o: is_staff(u),
     "unit.manage": lambda u, o: is_admin(u),
@@ -291,10 +314,6 @@ RULES: dict[str, Predicate] = {
     "campaign.summarize": lambda u, o: is_staff(u) and campaign_in(CampaignStatus.CLOSED)(o),
     "campaign.document.manage": lambda u, o: is_staff(u) and _EDITABLE(o),
     "campaign.document.download": campaign_visible,
-    # Two-factor login is offered to the accounts that change or sign what others see; anyone who has it on
-    # (a role taken away since) may still manage it.
-    "account.two_factor": lambda u, o: has_role(u, Role.ADMIN, Role.SECRETARIAT, Role.APPROVER)
-    or (is_authenticated(u) and u.two_factor_enabled),
     "campaign.register": may_register,
     "registration.cancel": may_cancel_registration,
     # catalogue of titles and forms, legal bases, quota rules
@@ -305,6 +324,9 @@ RULES: dict[str, Predicate] = {
     "registry.import": lambda u, o: is_staff(u),
     "person.view": may_view_person,
     "person.edit": may_edit_person,
+    "person.personal_data": sees_personal_data,
+    # a data subject's access request (Decree 13/2023 Art 14) is answered by the Sở Nội vụ's secretariat
+    "person.export": lambda u, o: is_staff(u),
     "award_record.manage": lambda u, o: is_staff(u),
     "discipline.view": lambda u, o: is_staff(u),
     "unit_history.view": lambda u, o: is_staff(u) or is_reviewer(u) or acts_for(u, getattr(o, "id", None)),

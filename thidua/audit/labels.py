@@ -25,6 +25,7 @@ ACTION_LABELS = {
     "auth.two_factor_reset": "Quản trị viên đặt lại xác thực hai lớp",
     "auth.recovery_codes_renewed": "Tạo mã khôi phục mới",
     "notification.preferences": "Đổi cách nhận thư điện tử",
+    "person.export": "Xuất dữ liệu cá nhân (yêu cầu của chủ thể dữ liệu)",
     "unit.create": "Tạo đơn vị",
     "unit.update": "Sửa đơn vị",
     "unit.end": "Chấm dứt hoạt động đơn vị",

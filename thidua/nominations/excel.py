@@ -20,7 +20,7 @@ import functools
 import io
 import re
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -585,13 +585,15 @@ def _local_date(value: datetime | None) -> date | None:
     return value.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date() if value else None
 
 
-def export_row(index: int, n: Nomination) -> list:
-    """One dossier as the values of an export row (dates as `date`, written dd/mm/yyyy)."""
+def export_row(index: int, n: Nomination, *, personal: bool = True) -> list:
+    """One dossier as the values of an export row (dates as `date`, written dd/mm/yyyy); without
+    `personal`, the nominee's birth date and gender stay blank (Decree 13/2023, see permissions)."""
     person = n.person
+    shown = person if personal else None
     return [
         index, n.id, n.nominee_kind.label, n.nominee_name,
-        person.birth_date if person else None,
-        person.gender.label if person and person.gender else None,
+        shown.birth_date if shown else None,
+        shown.gender.label if shown and shown.gender else None,
         person.position if person else None,
         person.unit.name if person and person.unit else None,
         _category_label(n),
@@ -605,9 +607,11 @@ def export_row(index: int, n: Nomination) -> list:
     ]
 
 
-def export_nominations(query_rows: Iterable[Nomination], *, filters: Iterable[tuple[str, str]] = ()) -> bytes:
+def export_nominations(query_rows: Iterable[Nomination], *, filters: Iterable[tuple[str, str]] = (),
+                       personal: Callable[[Nomination], bool] | None = None) -> bytes:
     """Write dossiers to an .xlsx: one row each under Vietnamese headers; a second sheet lists the
-    filters (label, value) that chose them. Written in streaming mode, so long lists stay cheap."""
+    filters (label, value) that chose them. Written in streaming mode, so long lists stay cheap.
+    `personal(n)` says whether the reader may see n's nominee's birth date and gender (default: yes)."""
     workbook = openpyxl.Workbook(write_only=True)
     sheet = workbook.create_sheet("Hồ sơ đề nghị")
     for i, width in enumerate(EXPORT_WIDTHS, start=1):
@@ -622,7 +626,7 @@ def export_nominations(query_rows: Iterable[Nomination], *, filters: Iterable[tu
     sheet.append(header)
     count = 0
     for count, n in enumerate(query_rows, start=1):
-        values = export_row(count, n)
+        values = export_row(count, n, personal=personal is None or personal(n))
         cells = []
         for value in values:
             cell = WriteOnlyCell(sheet, value=value)

@@ -16,7 +16,7 @@ from thidua.campaigns.models import Campaign
 from thidua.extensions import db
 from thidua.fields import Form, options, required
 from thidua.org.models import Unit
-from thidua.permissions import is_staff, officer_scope, requires
+from thidua.permissions import can, is_staff, officer_scope, requires
 from thidua.rules.models import AwardType
 
 from . import excel, queries
@@ -116,7 +116,8 @@ def export():
     filters = queries.Filters.from_args(request.args)
     scope = None if is_staff(current_user) else officer_scope(current_user)
     stmt = queries.nominations(filters, scope=scope).execution_options(yield_per=500)
-    data = excel.export_nominations(db.session.scalars(stmt), filters=filter_labels(filters) or [("Điều kiện lọc", "Tất cả hồ sơ")])
+    data = excel.export_nominations(db.session.scalars(stmt), filters=filter_labels(filters) or [("Điều kiện lọc", "Tất cả hồ sơ")],
+                                    personal=lambda n: can(current_user, "person.personal_data", n.person))
     return send_file(io.BytesIO(data), as_attachment=True, mimetype=XLSX,
                      download_name=f"danh-sach-ho-so-de-nghi-{date.today():%Y%m%d}.xlsx")
 

@@ -130,6 +130,9 @@ class Filters:
     year: int | None = None
     award_code: str | None = None
     scope: set[int] | None = None
+    # Whether a national ID number typed in the box may find its holder: only for users who may see
+    # national IDs ("person.personal_data"), or the search would tell anyone whose number it is.
+    by_national_id: bool = True
 
     def unit_ids(self) -> set[int] | None:
         """The units the results may belong to: the chosen unit and its sub-units, within scope."""
@@ -148,7 +151,7 @@ def _people_statement(filters: Filters, columns: Iterable) -> sa.Select:
     condition = _name_condition(Person.name_folded, filters.q)
     if condition is not None:
         digits = filters.q.strip()
-        if digits.isdigit() and len(digits) >= 9:  # a national ID number typed in the box
+        if filters.by_national_id and digits.isdigit() and len(digits) >= 9:  # a national ID number typed in
             condition = condition | (Person.national_id == digits)
         stmt = stmt.where(condition)
     unit_ids = filters.unit_ids()

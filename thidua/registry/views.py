@@ -13,7 +13,7 @@ from thidua.org.models import Unit
 from thidua.org.queries import descendant_ids, lineage_ids, unit_choices
 from thidua.permissions import authorize, can, is_reviewer, is_staff, officer_scope, requires
 
-from . import importer, queries, services
+from . import importer, privacy, queries, services
 from .forms import AwardRecordForm, DisciplineForm, EvaluationForm, ImportForm, InitiativeForm, PersonForm
 from .models import AnnualEvaluation, AwardRecord, DisciplineRecord, Initiative, NomineeKind, Person
 
@@ -60,7 +60,8 @@ def _search_args(args, catalogue: list[tuple[str, str]]) -> tuple[queries.Filter
     what = "units" if args.get("what") == "units" else "people"
     sort = args.get("sort") if args.get("sort") in queries.SORTS else "given"
     award = award if award in dict(catalogue) else ""
-    filters = queries.Filters(q=q, unit_id=unit_id, year=year, award_code=award or None, scope=_scope())
+    filters = queries.Filters(q=q, unit_id=unit_id, year=year, award_code=award or None, scope=_scope(),
+                              by_national_id=can(current_user, "person.personal_data"))
     return filters, {"q": q, "unit": unit_id or "", "year": year or "", "award": award, "sort": sort}, what, sort
 
 
@@ -101,12 +102,20 @@ def search_xlsx():
                               col("Còn hiệu lực")], rows, filters=shown)
     result = None if filters.empty else queries.search_people(filters, sort=sort, per_page=EXPORT_LIMIT)
     people = result.page.items if result else []
-    rows = ([p.full_name, p.gender, p.birth_date, p.unit.name if p.unit else None, p.position,
-             "; ".join(f"{a.award_name} ({a.year})" for a in result.awards.get(p.id, []))] for p in people)
+    # Gender and birth date only for those who may see them (Decree 13/2023, see permissions): the
+    # columns are left out for a user who may see them for nobody, and blank on rows they may not see.
+    personal = can(current_user, "person.personal_data")
+
+    def row(p: Person) -> list:
+        shown_here = personal and can(current_user, "person.personal_data", p)
+        identity = [p.gender, p.birth_date] if shown_here else [None, None]
+        return [p.full_name, *(identity if personal else []), p.unit.name if p.unit else None, p.position,
+                "; ".join(f"{a.award_name} ({a.year})" for a in result.awards.get(p.id, []))]
+
+    columns = [col("Họ và tên"), *([col("Giới tính"), col("Ngày sinh", "date")] if personal else []),
+               col("Đơn vị"), col("Chức vụ"), col("Khen thưởng")]
     return xlsx_response("tra-cuu-khen-thuong-ca-nhan", "Tra cứu sổ thi đua, khen thưởng: cá nhân",
-                         [col("Họ và tên"), col("Giới tính"), col("Ngày sinh", "date"), col("Đơn vị"),
-                          col("Chức vụ"), col("Khen thưởng")], rows,
-                         filters=shown | {"Xếp theo": queries.SORTS[sort]})
+                         columns, (row(p) for p in people), filters=shown | {"Xếp theo": queries.SORTS[sort]})
 
 
 # --- people -------------------------------------------------------------------------------------
@@ -163,6 +172,17 @@ def person(person_id: int):
     awards = sorted(person.awards, key=lambda a: (-a.year, a.decision_date or a.created_at.date(), a.id))
     return render_template("registry/person.html", person=person, awards=awards, evaluations=evaluations,
                            initiatives=initiatives, discipline=discipline, show_discipline=show_discipline)
+
+
+@bp.post("/people/<int:person_id>/export")
+def export_person(person_id: int):
+    """A data subject's access request: everything held about the person, as a ZIP; audited."""
+    person = db.get_or_404(Person, person_id)
+    authorize("person.export", person)
+    export = privacy.export_person(person, actor=current_user)
+    db.session.commit()
+    return send_file(export.file, as_attachment=True, download_name=export.download_name,
+                     mimetype="application/zip")
 
 
 @bp.route("/people/<int:person_id>/edit", methods=["GET", "POST"])
