@@ -7,6 +7,7 @@ import json
 import logging
 import re
 import socket
+import threading
 
 import pytest
 
@@ -127,3 +128,36 @@ def test_healthz_503_when_database_unreachable(tmp_path):
     assert response.status_code == 503
     assert response.get_json() == {"status": "error", "database": "unavailable"}
     assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_healthz_answers_503_in_time_when_the_database_accepts_but_never_answers(tmp_path):
+    """A server that accepts connections and says nothing (a frozen database, a half-open firewall): the probe
+    gives up after HEALTH_TIMEOUT_SECONDS and the answer is a 503, not a request hanging until gunicorn's
+    timeout; a probe asked meanwhile answers 503 at once; the probe's thread ends by itself at the connect
+    timeout (DATABASE_CONNECT_TIMEOUT, longer than the probe's wait)."""
+    assert TestConfig.DATABASE_CONNECT_TIMEOUT > observability.HEALTH_TIMEOUT_SECONDS
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        config = type("SilentConfig", (TestConfig,), {
+            "SQLALCHEMY_DATABASE_URI": f"postgresql+psycopg://postgres@127.0.0.1:{silent.getsockname()[1]}/thidua",
+            "UPLOAD_FOLDER": tmp_path / "uploads", "INSTANCE_PATH": tmp_path,
+        })
+        app = create_app(config)
+        answers = []
+        request = threading.Thread(target=lambda: answers.append(app.test_client().get("/healthz")))
+        request.start()
+        request.join(60)  # a guard against a hang, not a measure of speed
+        assert not request.is_alive(), "/healthz hung on a silent database"
+        [response] = answers
+        assert response.status_code == 503
+        assert response.get_json() == {"status": "error", "database": "unavailable"}
+        probes = [t for t in threading.enumerate() if t.name == "thidua-healthz"]
+        assert len(probes) == 1 and probes[0].is_alive()  # still connecting
+
+        assert app.test_client().get("/healthz").status_code == 503  # no second probe piles up
+        assert [t for t in threading.enumerate() if t.name == "thidua-healthz"] == probes
+        probes[0].join(60)
+        assert not probes[0].is_alive(), "the connect timeout did not end the probe"
+    with app.app_context():
+        db.engine.dispose()

@@ -39,6 +39,8 @@ class Config:
         os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_PATH / 'thidua.sqlite3'}")
     )
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # Seconds before an unreachable PostgreSQL counts as down (the request gets the 503 page): thidua.errors.
+    DATABASE_CONNECT_TIMEOUT = int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "5"))
 
     UPLOAD_FOLDER = Path(os.environ.get("UPLOAD_FOLDER", INSTANCE_PATH / "uploads"))
     # Flask rejects any request body larger than this with 413 before a view runs.
@@ -100,8 +102,6 @@ class Config:
     REMINDER_DAYS = tuple(int(d) for d in os.environ.get("REMINDER_DAYS", "7,1").split(",") if d.strip())
     NOTIFICATION_RETENTION_DAYS = int(os.environ.get("NOTIFICATION_RETENTION_DAYS", "365"))
     PASSWORD_RESET_HOURS = int(os.environ.get("PASSWORD_RESET_HOURS", "2"))
-
-    # Certificate batches: pages per chunk (one WeasyPrint document each, on a fresh worker process) and
     # Password policy (thidua/auth/passwords.py) and two-factor login (thidua/auth/two_factor.py): with
     # TOTP_REQUIRED, administrators, the secretariat and approvers must turn on two-factor login.
     PASSWORD_MIN_LENGTH = int(os.environ.get("PASSWORD_MIN_LENGTH", "10"))
@@ -111,11 +111,16 @@ class Config:
     # each RATELIMIT_<NAME> limit (e.g. RATELIMIT_LOGIN="30 per minute; 300 per hour") can be set too.
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "")
+
+    # Certificate batches: pages per chunk (one WeasyPrint document each, on a fresh worker process) and
     # worker processes. A worker holds about 40 MB plus 0.5 MB a page of its chunk, so the chunk size bounds
     # a batch's memory whatever its length; 100 pages keeps a 2,000-page batch under 400 MB in all
     # (bench/certificates.py) for a few percent of speed against 200.
     PRINT_CHUNK_PAGES = int(os.environ.get("PRINT_CHUNK_PAGES", "100"))
     PRINT_PROCESSES = int(os.environ.get("PRINT_PROCESSES", "2"))
+    # A batch "running" with no sign of life (heartbeat) for this long was left by a consumer that died: it is
+    # marked failed (thidua.certificates.batch.sweep_stale_jobs). A chunk finishing is a sign of life.
+    PRINT_JOB_STALE_MINUTES = float(os.environ.get("PRINT_JOB_STALE_MINUTES", "15"))
 
 
 class TestConfig(Config):
@@ -133,13 +138,13 @@ class TestConfig(Config):
     # No consumer thread on the session's app: tests that run jobs start their own queue and consumer.
     TASK_QUEUE_EMBEDDED = False
     TASK_QUEUE_PERIODIC = False
+    # Every test client comes from 127.0.0.1: tests of the limits build an app with them on.
+    RATELIMIT_ENABLED = False
 
 
 def resolve_secret_key(config) -> str:
     """Return the configured secret key, or in development create one kept under instance/.
 
-    # Every test client comes from 127.0.0.1: tests of the limits build an app with them on.
-    RATELIMIT_ENABLED = False
     Production refuses to start without SECRET_KEY: a generated key would differ between
     workers and log every user out on restart.
     """

@@ -50,6 +50,13 @@ TASKS = {
 PERIODIC = {
     "daily_run": ("thidua.notifications.reminders:run_scheduled", 7, 0),
 }
+# Sweep task name → ("module:function", minutes): run every that many minutes by the consumers' scheduler, and
+# enqueued once when `flask thidua worker` starts. The print-job sweep marks failed the batches left "running"
+# by a consumer that died (thidua.certificates.batch.sweep_stale_jobs; it also runs before each batch, which
+# covers the embedded consumer, started by a batch being enqueued).
+SWEEPS = {
+    "sweep_print_jobs": ("thidua.certificates.batch:sweep_stale_jobs", 5),
+}
 # How often (at most) the embedded consumer polls an idle SQLite queue, in seconds: a job waits at most this
 # long before it starts. Redis blocks on the queue instead of polling.
 EMBEDDED_MAX_DELAY = 0.5
@@ -80,6 +87,8 @@ def make_huey(app: Flask) -> tuple[Huey, dict]:
     zone = ZoneInfo(app.config["TIMEZONE"])
     for name, (target, hour, minute) in PERIODIC.items():
         tasks[name] = huey.periodic_task(daily_at(hour, minute, zone), name=name)(_runner(app, target))
+    for name, (target, minutes) in SWEEPS.items():
+        tasks[name] = huey.periodic_task(every_minutes(minutes), name=name)(_runner(app, target))
     return huey, tasks
 
 
@@ -90,6 +99,16 @@ def daily_at(hour: int, minute: int, zone: ZoneInfo):
     def due(timestamp: datetime) -> bool:
         local = timestamp.replace(tzinfo=UTC).astimezone(zone)
         return (local.hour, local.minute) == (hour, minute)
+
+    return due
+
+
+def every_minutes(minutes: int):
+    """A Huey schedule: true every `minutes` minutes, two minutes past the round ones (…:02, …:07 for 5): off
+    the hour, when the daily run and cron jobs start."""
+
+    def due(timestamp: datetime) -> bool:
+        return timestamp.minute % minutes == 2 % minutes
 
     return due
 
@@ -185,6 +204,9 @@ def queue_description(app: Flask) -> str:
 
 def run_consumer(app: Flask, *, workers: int = 1) -> None:
     """Run a consumer in the foreground until SIGINT/SIGTERM (`flask thidua worker`), with its scheduler:
-    delayed retries and the periodic tasks (the daily run at 07:00 local time)."""
+    delayed retries and the periodic tasks (the daily run at 07:00 local time, the sweeps). The sweeps are
+    enqueued once first: the jobs a consumer was running when it died are marked failed as it comes back."""
     consumer = huey_of(app).create_consumer(workers=workers, periodic=True, worker_type="thread")
+    for name in SWEEPS:
+        app.extensions["huey_tasks"][name]()
     consumer.run()

@@ -12,14 +12,16 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
 import time
 import uuid
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from flask import Blueprint, Flask, Response, g, has_request_context, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, g, has_request_context, jsonify, request
 from flask.logging import default_handler, wsgi_errors_stream
 
+from .errors import describe_error
 from .extensions import db
 from .permissions import requires
 
@@ -34,6 +36,7 @@ bp = Blueprint("observability", __name__)
 def init_app(app: Flask) -> None:
     """Give every request an id, log each request, and route the app's logs through one handler."""
     app.config.setdefault("LOG_FORMAT", "text")  # set from the environment in thidua.config
+    app.extensions["thidua_healthz_lock"] = threading.Lock()  # one /healthz probe at a time
     configure_logging(app)
     app.before_request(_start_request)
     app.after_request(_finish_request)
@@ -122,16 +125,49 @@ class JsonFormatter(logging.Formatter):
 @bp.get("/healthz")
 @requires("health.check")
 def healthz():
-    """200 when the database answers `SELECT 1` within a few seconds, else 503; never cached, no login."""
+    """200 when the database answers `SELECT 1` within HEALTH_TIMEOUT_SECONDS, else 503; never cached, no login.
+
+    The probe runs on a thread that the request waits for at most HEALTH_TIMEOUT_SECONDS, so the answer comes
+    in time whatever the database does: refuses connections (at once), is unreachable (the connect timeout,
+    thidua.errors), accepts connections but never answers, or holds a pooled connection that hangs in the
+    pre-ping. Only one probe runs at a time per process: while one still waits, the next answers 503 at once
+    instead of piling up threads and connections."""
+    engine, lock = db.engine, current_app.extensions["thidua_healthz_lock"]
+    if not lock.acquire(blocking=False):
+        return _health_response(503, "the previous probe still waits for the database")
+    outcome: dict = {}
+    thread = threading.Thread(target=_probe, args=(engine, lock, outcome), name="thidua-healthz", daemon=True)
     try:
-        with db.engine.connect() as connection:
+        thread.start()
+    except BaseException:
+        lock.release()
+        raise
+    thread.join(HEALTH_TIMEOUT_SECONDS)
+    if thread.is_alive():
+        return _health_response(503, f"no answer from the database within {HEALTH_TIMEOUT_SECONDS} s")
+    if "error" in outcome:
+        return _health_response(503, describe_error(outcome["error"]))
+    return _health_response(200)
+
+
+def _probe(engine: sa.Engine, lock: threading.Lock, outcome: dict) -> None:
+    """`SELECT 1` with a statement timeout; records an exception in `outcome`; releases `lock`."""
+    try:
+        with engine.connect() as connection:
             if connection.dialect.name == "postgresql":
                 connection.execute(sa.text(f"SET LOCAL statement_timeout = {HEALTH_TIMEOUT_SECONDS * 1000}"))
             connection.execute(sa.text("SELECT 1"))
-        body, status = {"status": "ok", "database": "ok"}, 200
-    except sa.exc.SQLAlchemyError:
-        logging.getLogger(__name__).exception("health check: the database is unavailable")
-        body, status = {"status": "error", "database": "unavailable"}, 503
+    except Exception as exc:  # any failure means "unavailable"; the request thread reports it
+        outcome["error"] = exc
+    finally:
+        lock.release()
+
+
+def _health_response(status: int, problem: str | None = None) -> Response:
+    if problem is not None:
+        # One line, no traceback: a probe every few seconds while the database is down must not flood the log.
+        logging.getLogger(__name__).warning("health check: the database is unavailable (%s)", problem)
+    body = {"status": "ok", "database": "ok"} if status == 200 else {"status": "error", "database": "unavailable"}
     response = jsonify(body)
     response.status_code = status
     response.headers["Cache-Control"] = "no-store"

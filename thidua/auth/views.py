@@ -47,7 +47,7 @@ _SETUP_TWO_FACTOR = frozenset({"auth.two_factor_setup", "auth.two_factor_status"
 def _pending_obligations():
     """A password chosen by an administrator must be replaced, and a role that requires two-factor login
     must turn it on, before anything else is done."""
-    if not current_user.is_authenticated or request.endpoint in _ALWAYS_OPEN:
+    if request.endpoint in _ALWAYS_OPEN or not current_user.is_authenticated:  # static files need no user
         return None
     if current_user.must_change_password:
         return redirect(url_for("auth.change_password"))

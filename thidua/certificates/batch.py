@@ -18,7 +18,7 @@ import secrets
 import tempfile
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 # ~0.5 s of imports and ~45 ms of font loading for every chunk. Workers run only
 # `thidua.documents.pdf.write_html`, so they never import the models (~40 MB less per worker).
 WORKER_PRELOAD = ["thidua.certificates.worker"]
+STALE_MESSAGE = "Máy in nền đã dừng giữa chừng; vui lòng in lại."
 FAILED_MESSAGE = ("Không tạo được tệp PDF do lỗi hệ thống ({kind}). Vui lòng thử lại; nếu vẫn lỗi, "
                   "báo quản trị viên (chi tiết lỗi đã được ghi vào nhật ký máy chủ).")
 
@@ -209,9 +210,10 @@ def merge(paths: list[Path], target: Path) -> int:
 
 def _set_progress(job_id: int, done: int) -> None:
     # Its own short transaction, beside the task's session, so the job page sees progress at once without
-    # expiring (and reloading) the items the task holds.
+    # expiring (and reloading) the items the task holds. A finished chunk is also the job's heartbeat.
     with db.engine.begin() as conn:
-        conn.execute(sa.update(PrintJob).where(PrintJob.id == job_id).values(done=done))
+        conn.execute(sa.update(PrintJob).where(PrintJob.id == job_id)
+                     .values(done=done, heartbeat_at=datetime.now(UTC)))
 
 
 def _pages(items: list[DecisionItem], *, template, mode: PrintMode, calibration, copies: int) -> Iterator[str]:
@@ -263,12 +265,13 @@ def run_print_job(job_id: int) -> None:
     the server log). A job that is not queued (already run, e.g. delivered twice) is left alone."""
     from thidua.audit.services import acting_as
 
+    sweep_stale_jobs()
     job = db.session.get(PrintJob, job_id)
     if job is None or job.status != JobStatus.QUEUED:
         log.warning("print job %s: not queued, skipped", job_id)
         return
     job.status = JobStatus.RUNNING
-    job.started_at = datetime.now(UTC)
+    job.started_at = job.heartbeat_at = datetime.now(UTC)
     db.session.commit()
     target = None
     started = time.perf_counter()
@@ -316,3 +319,32 @@ def _fail(job_id: int, message: str) -> None:
     job.error = message
     job.finished_at = datetime.now(UTC)
     db.session.commit()
+
+
+# --- jobs whose consumer died ---------------------------------------------------------------------------
+
+def sweep_stale_jobs(now: datetime | None = None) -> list[int]:
+    """Mark failed, with STALE_MESSAGE, the jobs left "running" by a consumer that died (killed, crashed, its
+    server restarted): no heartbeat (set when the job starts and as each chunk finishes) for
+    PRINT_JOB_STALE_MINUTES. A job that a live consumer runs keeps its heartbeat fresh and is left alone; a
+    chunk whose worker hangs stops the heartbeat, so that job is failed too. Commits; returns the ids marked
+    failed. Run when `flask thidua worker` starts, every few minutes by the consumers' scheduler
+    (thidua.jobs.SWEEPS) and before each job."""
+    now = now or datetime.now(UTC)
+    cutoff = now - timedelta(minutes=float(current_app.config["PRINT_JOB_STALE_MINUTES"]))
+    last_sign = sa.func.coalesce(PrintJob.heartbeat_at, PrintJob.started_at, PrintJob.created_at)
+    stale = sa.and_(PrintJob.status == JobStatus.RUNNING, last_sign < cutoff)
+    swept = []
+    for job_id in db.session.scalars(sa.select(PrintJob.id).where(stale).order_by(PrintJob.id)).all():
+        # The same condition again in the UPDATE: a heartbeat written meanwhile keeps the job running.
+        result = db.session.execute(
+            sa.update(PrintJob).where(PrintJob.id == job_id, stale)
+            .values(status=JobStatus.FAILED, error=STALE_MESSAGE, finished_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount:
+            swept.append(job_id)
+            log.warning("print job %s: still running with no heartbeat since before %s; its consumer died, "
+                        "marked failed", job_id, cutoff.isoformat(timespec="seconds"))
+    db.session.commit()
+    return swept
