@@ -36,7 +36,7 @@ bp = Blueprint("observability", __name__)
 def init_app(app: Flask) -> None:
     """Give every request an id, log each request, and route the app's logs through one handler."""
     app.config.setdefault("LOG_FORMAT", "text")  # set from the environment in thidua.config
-    app.extensions["thidua_healthz_lock"] = threading.Lock()  # one /healthz probe at a time
+    app.extensions["thidua_healthz"] = {"lock": threading.Lock()}  # the /healthz probe under way
     configure_logging(app)
     app.before_request(_start_request)
     app.after_request(_finish_request)
@@ -130,18 +130,10 @@ def healthz():
     The probe runs on a thread that the request waits for at most HEALTH_TIMEOUT_SECONDS, so the answer comes
     in time whatever the database does: refuses connections (at once), is unreachable (the connect timeout,
     thidua.errors), accepts connections but never answers, or holds a pooled connection that hangs in the
-    pre-ping. Only one probe runs at a time per process: while one still waits, the next answers 503 at once
-    instead of piling up threads and connections."""
-    engine, lock = db.engine, current_app.extensions["thidua_healthz_lock"]
-    if not lock.acquire(blocking=False):
-        return _health_response(503, "the previous probe still waits for the database")
-    outcome: dict = {}
-    thread = threading.Thread(target=_probe, args=(engine, lock, outcome), name="thidua-healthz", daemon=True)
-    try:
-        thread.start()
-    except BaseException:
-        lock.release()
-        raise
+    pre-ping. At most one probe runs at a time per process: a request arriving while one is under way waits
+    for that probe's answer (a monitor polling a busy server gets the truth, not a false 503) instead of
+    piling up threads and connections."""
+    thread, outcome = _current_probe(db.engine, current_app.extensions["thidua_healthz"])
     thread.join(HEALTH_TIMEOUT_SECONDS)
     if thread.is_alive():
         return _health_response(503, f"no answer from the database within {HEALTH_TIMEOUT_SECONDS} s")
@@ -150,8 +142,21 @@ def healthz():
     return _health_response(200)
 
 
-def _probe(engine: sa.Engine, lock: threading.Lock, outcome: dict) -> None:
-    """`SELECT 1` with a statement timeout; records an exception in `outcome`; releases `lock`."""
+def _current_probe(engine: sa.Engine, state: dict) -> tuple[threading.Thread, dict]:
+    """The probe under way, or a new one started; `state` holds it and the lock guarding it."""
+    with state["lock"]:
+        running = state.get("probe")
+        if running is not None and running[0].is_alive():
+            return running
+        outcome: dict = {}
+        thread = threading.Thread(target=_probe, args=(engine, outcome), name="thidua-healthz", daemon=True)
+        thread.start()
+        state["probe"] = (thread, outcome)
+        return thread, outcome
+
+
+def _probe(engine: sa.Engine, outcome: dict) -> None:
+    """`SELECT 1` with a statement timeout; records an exception in `outcome`."""
     try:
         with engine.connect() as connection:
             if connection.dialect.name == "postgresql":
@@ -159,8 +164,6 @@ def _probe(engine: sa.Engine, lock: threading.Lock, outcome: dict) -> None:
             connection.execute(sa.text("SELECT 1"))
     except Exception as exc:  # any failure means "unavailable"; the request thread reports it
         outcome["error"] = exc
-    finally:
-        lock.release()
 
 
 def _health_response(status: int, problem: str | None = None) -> Response:
