@@ -227,9 +227,16 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(OverflowError)
     def number_too_large(error):
-        # A crafted number beyond 64 bits (`?year=99999999999999999999`) that SQLite cannot bind: bad input.
+        # A crafted number beyond the integer columns (`?year=99999999999999999999`): bad input, not a fault.
+        # SQLite cannot bind it (OverflowError); PostgreSQL refuses it as out of range (SQLSTATE 22003, below).
         db.session.rollback()
         return render_error(400)
+
+    @app.errorhandler(sa.exc.DataError)
+    def data_error(error):
+        if getattr(error.orig, "sqlstate", None) == "22003":  # numeric_value_out_of_range
+            return number_too_large(error)
+        raise error  # any other data error is a fault of ours: the usual 500 path
 
     def database_error(error):
         if not database_unavailable(error):

@@ -3,19 +3,41 @@ dd/mm/yyyy date field, and validators with Vietnamese messages."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
+from decimal import Decimal
 
 from flask_wtf import FlaskForm
-from wtforms import Field, SelectMultipleField, StringField, TextAreaField, validators, widgets
+from wtforms import Field, IntegerField, SelectMultipleField, StringField, TextAreaField, validators, widgets
 from wtforms.fields import DateField
 from wtforms.fields.choices import SelectChoice
+from wtforms.fields.core import UnboundField
 from wtforms.widgets import TextInput
 
 from .text import nfc
 
+# Control characters XML (so Excel, Word and the PDFs) cannot hold; a vertical tab or form feed pasted from
+# Word is a line break.
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f]")
+
 
 def _normalise(value):
-    return nfc(value) if isinstance(value, str) else value
+    if not isinstance(value, str):
+        return value
+    return nfc(_CONTROL.sub("", value.replace("\x0b", "\n").replace("\x0c", "\n")))
+
+
+INT_MAX = 2**31 - 1  # the largest value of an INTEGER column on PostgreSQL
+
+
+class BoundedIntegerField(IntegerField):
+    """An IntegerField that refuses a number no INTEGER column holds, instead of failing in the database."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None and abs(self.data) > INT_MAX:
+            self.data = None
+            raise ValueError("Số quá lớn.")
 
 
 # WTForms' own messages, in Vietnamese (WTForms ships no Vietnamese catalogue).
@@ -57,10 +79,19 @@ class Form(FlaskForm):
             return _VietnameseMessages()
 
         def bind_field(self, form, unbound_field, options):
+            if unbound_field.field_class is IntegerField:
+                unbound_field = UnboundField(BoundedIntegerField, *unbound_field.args, **unbound_field.kwargs)
             if issubclass(unbound_field.field_class, StringField | TextAreaField):
                 filters = list(unbound_field.kwargs.get("filters", ()))
                 options = {**options, "filters": [_normalise, *filters]}
             return unbound_field.bind(form=form, **options)
+
+    def validate(self, extra_validators=None) -> bool:
+        for field in self:  # WTForms' DecimalField takes "NaN" and "Infinity", which no comparison survives
+            if isinstance(field.data, Decimal) and not field.data.is_finite():
+                field.data = None
+                field.process_errors.append("Phải là số.")
+        return super().validate(extra_validators)
 
     def first_error(self) -> str | None:
         for errors in self.errors.values():

@@ -8,7 +8,7 @@ because certificate QR codes are.
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from flask import Flask, Response, abort, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 CONTENT_SECURITY_POLICY = "; ".join((
@@ -41,7 +41,18 @@ def init_app(app: Flask) -> None:
     if hops > 0:
         # Only as many hops as there are proxies we run: a client could forge any header beyond them.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
+    app.before_request(refuse_nul)
     app.after_request(add_security_headers)
+
+
+def refuse_nul() -> None:
+    """A NUL character in the address or a form is refused (400) before any view: no person types one, and
+    PostgreSQL text cannot hold it, so a query or an INSERT carrying it would fail with a 500."""
+    values = [request.path, *request.args.keys(), *request.args.values()]
+    if request.method == "POST":
+        values += [*request.form.keys(), *request.form.values()]
+    if any("\x00" in value for value in values):
+        abort(400)
 
 
 def add_security_headers(response: Response) -> Response:

@@ -321,8 +321,9 @@ def _users_query(args) -> tuple[str, str, sa.Select]:
     role = args.get("role") or ""
     stmt = sa.select(User).order_by(User.username)
     if q:
-        like = f"%{q.lower()}%"
-        stmt = stmt.where(sa.or_(sa.func.lower(User.username).like(like), sa.func.lower(User.full_name).like(like)))
+        # autoescape: a typed % or _ is searched for, not a wildcard
+        stmt = stmt.where(sa.or_(sa.func.lower(User.username).contains(q.lower(), autoescape=True),
+                                 sa.func.lower(User.full_name).contains(q.lower(), autoescape=True)))
     if role in {r.value for r in Role}:
         stmt = stmt.where(User.role_assignments.any(RoleAssignment.role == Role(role)))
     else:

@@ -16,7 +16,8 @@ class MoneyField(StringField):
     def process_formdata(self, valuelist):
         super().process_formdata(valuelist)
         self.amount = None
-        text = (self.data or "").strip().removesuffix("đồng").removesuffix("đ").strip()
+        # the typed text, not self.data: with the field left out, self.data keeps the edited budget's int
+        text = (valuelist[0] if valuelist else "").strip().removesuffix("đồng").removesuffix("đ").strip()
         digits = text.replace(".", "").replace(",", "").replace(" ", "").replace("\u00a0", "")
         if digits.isdigit():
             self.amount = int(digits)

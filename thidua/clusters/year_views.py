@@ -390,6 +390,7 @@ def add_evidence(year_id: int, sheet_id: int):
             form.file.errors.append(str(exc))
         except years.YearError as exc:
             db.session.rollback()
+            storage.delete_stored(upload.stored_name)  # refused: no file without its row
             form.form_errors.append(str(exc))
         else:
             db.session.commit()

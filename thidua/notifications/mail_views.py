@@ -48,9 +48,9 @@ def log():
     else:
         status = ""
     if q:
-        like = f"%{q.lower()}%"
-        stmt = stmt.where(sa.or_(sa.func.lower(EmailMessage.to_address).like(like),
-                                 sa.func.lower(EmailMessage.subject).like(like)))
+        # autoescape: a typed % or _ is searched for, not a wildcard
+        stmt = stmt.where(sa.or_(sa.func.lower(EmailMessage.to_address).contains(q.lower(), autoescape=True),
+                                 sa.func.lower(EmailMessage.subject).contains(q.lower(), autoescape=True)))
     counts = dict(db.session.execute(sa.select(EmailMessage.status, sa.func.count()).group_by(EmailMessage.status)).all())
     page = db.paginate(stmt, per_page=50, error_out=False)
     return render_template("mail/log.html", page=page, status=status, q=q, statuses=list(EmailStatus),

@@ -83,7 +83,7 @@ class AwardTypeForm(Form):
         NumberRange(min=0.01, max=99, message="Hệ số từ 0,01 đến 99.")], description="Ví dụ: Bằng khen, Giấy khen tập thể bằng 2 lần cá nhân.")
     vote_required = BooleanField("Hội đồng Thi đua - Khen thưởng phải bỏ phiếu")
     vote_threshold = VNDecimalField("Ngưỡng biểu quyết (%)", validators=[optional(), NumberRange(
-        min=0.1, max=100, message="Ngưỡng từ 0,1% đến 100%.")], description="Ví dụ 90 cho 90%; 66,7 cho 2/3.")
+        min=0.1, max=100, message="Ngưỡng từ 0,1%% đến 100%%.")], description="Ví dụ 90 cho 90%; 66,7 cho 2/3.")
     vote_basis = SelectField("Tính tỷ lệ phiếu", choices=options(VoteBasis), validators=[required()])
     required_parts = MultiCheckboxField("Thành phần hồ sơ bắt buộc", choices=options(DossierPart))
     checks = MultiCheckboxField("Điều kiện kiểm tra tự động")
@@ -183,7 +183,7 @@ class QuotaRuleForm(Form):
     basis_code = SelectField("Tính trên số", validators=[required("Vui lòng chọn danh hiệu làm cơ sở.")],
                              description="Ví dụ: CSTĐCS không quá 15% số LĐTT của đơn vị trong năm.")
     max_ratio = VNDecimalField("Tỷ lệ tối đa (%)", validators=[
-        required("Vui lòng nhập tỷ lệ tối đa."), NumberRange(min=0.1, max=100, message="Tỷ lệ từ 0,1% đến 100%.")],
+        required("Vui lòng nhập tỷ lệ tối đa."), NumberRange(min=0.1, max=100, message="Tỷ lệ từ 0,1%% đến 100%%.")],
         description="Số được đề nghị tối đa = tỷ lệ × số làm cơ sở, làm tròn xuống.")
     hard_block = BooleanField("Bắt buộc: không cho gửi hồ sơ khi vượt tỷ lệ",
                               description="Bỏ chọn để chỉ cảnh báo.")

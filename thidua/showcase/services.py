@@ -141,6 +141,9 @@ def unlink_award(model: GoodModel, record_: AwardRecord) -> GoodModel:
 
 
 def link_nomination(model: GoodModel, nomination: Nomination) -> GoodModel:
+    # the dossiers the links page offers: the model's unit's own (an id typed in must not reach another unit's)
+    if model.unit_id not in (nomination.unit_id, nomination.nominee_unit_id):
+        raise ShowcaseError("Hồ sơ này không thuộc đơn vị của mô hình.")
     if nomination in model.nominations:
         raise ShowcaseError("Hồ sơ này đã được liên kết với mô hình.")
     model.nominations.append(nomination)
