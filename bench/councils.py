@@ -29,6 +29,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import sqlalchemy as sa
+from pgdb import SERVER, Unreachable, create_database, drop_database  # bench/ is on sys.path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -50,33 +51,7 @@ from thidua.rules.models import AwardMethod  # noqa: E402
 from thidua.scoring import engine  # noqa: E402
 from thidua.text import fold  # noqa: E402
 
-SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 GOAL_S = 1.0
-
-
-class Unreachable(RuntimeError):
-    pass
-
-
-def create_database(name: str) -> None:
-    eng = sa.create_engine(f"{SERVER}/postgres", isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5})
-    try:
-        with eng.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    except sa.exc.OperationalError as exc:
-        raise Unreachable(f"PostgreSQL is not reachable on 127.0.0.1:5432 ({exc.orig})") from exc
-    finally:
-        eng.dispose()
-
-
-def drop_database(name: str) -> None:
-    eng = sa.create_engine(f"{SERVER}/postgres", isolation_level="AUTOCOMMIT")
-    try:
-        with eng.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        eng.dispose()
 
 
 class QueryCounter:

@@ -51,11 +51,11 @@ from pathlib import Path
 
 import psutil
 import sqlalchemy as sa
+from pgdb import SERVER, Unreachable, create_database, drop_database  # bench/ is on sys.path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 LOCUSTFILE = Path(__file__).resolve().parent / "locustfile.py"
 OFFICER_PASSWORD = "Tai-trong-2026!"
 SUBMIT_PATH = re.compile(r"/nominations/\d+/submit")
@@ -98,67 +98,13 @@ POSITIONS = ["Giáo viên", "Chuyên viên", "Kế toán", "Nhân viên", "Bác 
 
 # --- the database ----------------------------------------------------------------------------------
 
-class Unreachable(RuntimeError):
-    pass
-
-
-def admin_engine():
-    return sa.create_engine(f"{SERVER}/postgres", isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5})
-
-
-def create_database(name: str) -> None:
-    engine = admin_engine()
-    try:
-        with engine.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    except sa.exc.OperationalError as exc:
-        raise Unreachable(f"PostgreSQL is not reachable on 127.0.0.1:5432 ({exc.orig})") from exc
-    finally:
-        engine.dispose()
-
-
-def drop_database(name: str) -> None:
-    engine = admin_engine()
-    try:
-        with engine.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        engine.dispose()
-
-
 # --- seeding ---------------------------------------------------------------------------------------
 
 def report_pdf(kb: int, *lines: str) -> bytes:
-    """A valid one-page PDF showing `lines` (no diacritics: Helvetica), padded with an incompressible
-    stream to about `kb` KB, the size of a scanned one-page report."""
-    from thidua.demo import _ascii
+    """A valid one-page PDF showing `lines`, about `kb` KB: the size of a scanned one-page report."""
+    from thidua.demo import demo_pdf
 
-    text = ["BT", "/F1 13 Tf", "72 790 Td", "20 TL"]
-    for line in lines:
-        text.append("(" + _ascii(line).replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") + ") '")
-    text.append("ET")
-    stream = "\n".join(text).encode("cp1252", "replace")
-    padding = secrets.token_bytes(max(0, kb * 1024 - 1200))
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >> "
-        b"/Contents 4 0 R >>",
-        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
-        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(padding), padding),
-    ]
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
+    return demo_pdf(*lines, pad_kb=kb)
 
 
 def unique_names(rng: random.Random, count: int) -> list[str]:

@@ -35,6 +35,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
+from pgdb import SERVER, Unreachable, create_database, drop_database  # bench/ is on sys.path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -69,7 +70,6 @@ from thidua.registry.models import (  # noqa: E402
 from thidua.rules.models import AwardMethod, AwardType, DossierPart  # noqa: E402
 from thidua.text import fold  # noqa: E402
 
-SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 S = NominationStatus
 TODAY = date.today()
 THIS_YEAR = TODAY.year
@@ -161,32 +161,6 @@ def random_day(rng: random.Random, year: int, *, last: date | None = None) -> da
 
 
 # --- the database ----------------------------------------------------------------------------------
-
-class Unreachable(RuntimeError):
-    pass
-
-
-def create_database(name: str) -> None:
-    engine = sa.create_engine(f"{SERVER}/postgres", isolation_level="AUTOCOMMIT",
-                              connect_args={"connect_timeout": 5})
-    try:
-        with engine.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    except sa.exc.OperationalError as exc:
-        raise Unreachable(f"PostgreSQL is not reachable on 127.0.0.1:5432 ({exc.orig})") from exc
-    finally:
-        engine.dispose()
-
-
-def drop_database(name: str) -> None:
-    engine = sa.create_engine(f"{SERVER}/postgres", isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        engine.dispose()
-
 
 def check_reachable_and_empty(url: str) -> None:
     engine = sa.create_engine(url, connect_args={"connect_timeout": 5})

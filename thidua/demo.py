@@ -6,6 +6,7 @@ browser tests. Idempotent."""
 from __future__ import annotations
 
 import io
+import secrets
 import unicodedata
 from datetime import date, timedelta
 
@@ -324,8 +325,9 @@ def _ascii(text: str) -> str:
     return "".join(ch for ch in unicodedata.normalize("NFD", text) if not unicodedata.combining(ch))
 
 
-def demo_pdf(*lines: str) -> bytes:
-    """A small valid one-page A4 PDF showing `lines` (without diacritics) in Helvetica."""
+def demo_pdf(*lines: str, pad_kb: int = 0) -> bytes:
+    """A small valid one-page A4 PDF showing `lines` (without diacritics) in Helvetica; with `pad_kb`, padded
+    with an incompressible stream to about that many KB (the size of a scanned one-page report)."""
     text = ["BT", "/F1 13 Tf", "72 790 Td", "20 TL"]
     for line in lines:
         escaped = _ascii(line).replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
@@ -340,6 +342,9 @@ def demo_pdf(*lines: str) -> bytes:
         b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
     ]
+    if pad_kb:
+        padding = secrets.token_bytes(max(0, pad_kb * 1024 - 1200))
+        objects.append(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(padding), padding))
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for number, body in enumerate(objects, start=1):

@@ -14,6 +14,7 @@ from functools import wraps
 from flask import abort, g
 from flask_login import current_user
 
+from thidua.auth import two_factor
 from thidua.auth.models import Role
 from thidua.awards.models import Decision, DecisionItem, DecisionStatus, ProposalStatus, UpwardProposal
 from thidua.campaigns.models import Campaign, CampaignRegistration, CampaignStatus
@@ -293,8 +294,7 @@ RULES: dict[str, Predicate] = {
     "account.password": lambda u, o: is_authenticated(u),
     # Two-factor login is offered to the accounts that change or sign what others see; anyone who has it on
     # (a role taken away since) may still manage it.
-    "account.two_factor": lambda u, o: has_role(u, Role.ADMIN, Role.SECRETARIAT, Role.APPROVER)
-    or (is_authenticated(u) and u.two_factor_enabled),
+    "account.two_factor": lambda u, o: is_authenticated(u) and (two_factor.offered_to(u) or u.two_factor_enabled),
     # organisation
     "unit.view": lambda u, o: is_staff(u),
     "unit.manage": lambda u, o: is_admin(u),

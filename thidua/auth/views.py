@@ -223,9 +223,13 @@ SETUP_SECRET = "totp_setup_secret"
 @bp.get("/two-factor")
 @requires("account.two_factor")
 def two_factor_status():
+    return _two_factor_page(DisableTwoFactorForm())
+
+
+def _two_factor_page(disable_form: DisableTwoFactorForm):
     return render_template("auth/two_factor.html", user=current_user, left=two_factor.recovery_left(current_user),
                            required=two_factor.required_for(current_user),
-                           disable_form=DisableTwoFactorForm(), codes_form=RecoveryCodesForm())
+                           disable_form=disable_form, codes_form=RecoveryCodesForm())
 
 
 @bp.route("/two-factor/setup", methods=["GET", "POST"])
@@ -291,9 +295,7 @@ def two_factor_disable():
             db.session.commit()
             flash("Đã tắt xác thực hai lớp.", "info")
             return redirect(url_for("auth.two_factor_status"))
-    return render_template("auth/two_factor.html", user=current_user, left=two_factor.recovery_left(current_user),
-                           required=two_factor.required_for(current_user), disable_form=form,
-                           codes_form=RecoveryCodesForm()), 200
+    return _two_factor_page(form)
 
 
 @bp.post("/users/<int:user_id>/two-factor/reset")
